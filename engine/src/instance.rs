@@ -1,0 +1,749 @@
+//! An instance: one module's running state (guest memory, globals, fuel, host functions) on one tier,
+//! and the run loop that returns why it stopped.
+//!
+//! Owns the guest coroutine and the engine side of the guest ABI: the `host_call` and `stop` libcalls
+//! that JIT code calls, and the fault handler that turns signals in JIT code into traps. JIT code runs
+//! on a stack of its own (a corosensei coroutine), so every resumable stop (fuel, interrupt,
+//! breakpoint, suspending host call) is a yield and `resume` continues with the native frames intact;
+//! terminal stops abandon the coroutine (its frames hold nothing that needs dropping).
+//! The interpreter tier runs against the very same state. This module must never generate code.
+
+use crate::exec::{Counters, DebugSites, Env, HostCall};
+use crate::host::{HostCtx, HostFn, HostOutcome, Linker};
+use crate::interp::Interpreter;
+use crate::ir::{self, FuncId, ImportId, ImportKind, Module, SourceLoc};
+use crate::jit::lower::{decode_trap, LocEntry};
+use crate::jit::vmctx::*;
+use crate::jit::{code::CodeError, CompiledModule};
+use crate::memory::{GuestMemory, MemoryError};
+use crate::signals::{self, CurrentGuard, FaultHandler, Redirect};
+use crate::stop::{Stop, Trap};
+use corosensei::stack::DefaultStack;
+use corosensei::trap::CoroutineTrapHandler;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    #[error("no function named `{0}`")]
+    NoSuchFunction(String),
+    #[error("`{func}` takes {expected} arguments, {got} given")]
+    Arity {
+        func: String,
+        expected: usize,
+        got: usize,
+    },
+    #[error("import `{0}` has no host function in the linker")]
+    MissingImport(String),
+    #[error("nothing to resume: the last run {0}")]
+    NotResumable(&'static str),
+    #[error("the run is suspended in a host call: provide its results before resuming")]
+    ResultsMissing,
+    #[error("host call results: expected {expected} values, got {got}")]
+    ResultCount { expected: usize, got: usize },
+    #[error("fuel was requested but the code was compiled without metering")]
+    Unmetered,
+    #[error("breakpoints need debuggable code (compile with `debuggable`)")]
+    NotDebuggable,
+    #[error("the compiled code is shared with another instance and cannot be patched")]
+    SharedCode,
+    #[error(transparent)]
+    Memory(#[from] MemoryError),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error("creating the guest stack failed: {0}")]
+    Stack(String),
+}
+
+/// Limits and budgets of an instance.
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceConfig {
+    /// Fuel budget; `None` runs unmetered.
+    pub fuel: Option<u64>,
+    /// Largest IR call depth.
+    pub max_depth: u64,
+    /// Size of the guest's native stack (JIT tier); its guard page turns overflow into a trap.
+    pub stack_size: usize,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig {
+            fuel: None,
+            max_depth: 10_000,
+            stack_size: 8 << 20,
+        }
+    }
+}
+
+/// Lets another thread stop a running instance at its next check point.
+#[derive(Clone)]
+pub struct InterruptHandle(Arc<AtomicU32>);
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        self.0.store(1, Ordering::SeqCst);
+    }
+}
+
+/// How a JIT run ended for good (the coroutine's return value).
+enum RunEnd {
+    Finished,
+    Trap(Trap),
+}
+
+type GuestCoroutine = Coroutine<(), Stop, RunEnd, DefaultStack>;
+
+/// State that JIT code and libcalls reach through `VmContext::run_state`. Boxed so its address is
+/// stable; accessed through raw pointers while guest code runs.
+struct RunState {
+    vmctx: VmContext,
+    memory: GuestMemory,
+    globals: Vec<i64>,
+    module: Arc<Module>,
+    hosts: Vec<HostFn>,
+    metered: bool,
+    debug: DebugSites,
+    interrupt: Arc<AtomicU32>,
+    compiled: Option<Arc<CompiledModule>>,
+    yielder: *const Yielder<(), Stop>,
+    trap_handler: Option<CoroutineTrapHandler<RunEnd>>,
+    /// JIT: the values buffer of a suspended host call, waiting for results.
+    suspended: Option<(ImportId, *mut i64)>,
+    results_ready: bool,
+    /// The entry call's argument/result slots (JIT).
+    values: Vec<i64>,
+    /// The breakpoint site the guest last passed (debuggable JIT code).
+    last_site: Option<LocEntry>,
+}
+
+enum Tier {
+    Jit {
+        coroutine: Option<GuestCoroutine>,
+        stack: Option<DefaultStack>,
+        stack_size: usize,
+    },
+    Interp(Box<Interpreter>),
+}
+
+/// A module instantiated on one tier. See the module docs.
+pub struct Instance {
+    state: Box<RunState>,
+    tier: Tier,
+    entry: Option<FuncId>,
+    resumable: bool,
+    last: &'static str,
+}
+
+// SAFETY: the raw pointers inside point into the instance's own boxes (state, values, code) or to
+// the guest stack it owns; nothing is tied to the creating thread. A suspended coroutine holds only
+// JIT frames and libcall frames that keep no thread-local references.
+unsafe impl Send for Instance {}
+
+impl Instance {
+    /// An instance running JIT code.
+    pub fn new_jit(
+        compiled: Arc<CompiledModule>,
+        linker: &mut Linker,
+        config: InstanceConfig,
+    ) -> Result<Instance, InstanceError> {
+        if config.fuel.is_some() && !compiled.options.metered {
+            return Err(InstanceError::Unmetered);
+        }
+        let module = compiled.module.clone();
+        let tier = Tier::Jit {
+            coroutine: None,
+            stack: None,
+            stack_size: config.stack_size,
+        };
+        Self::build(module, Some(compiled), tier, linker, config)
+    }
+
+    /// An instance running on the reference interpreter.
+    pub fn new_interp(
+        module: Arc<Module>,
+        linker: &mut Linker,
+        config: InstanceConfig,
+    ) -> Result<Instance, InstanceError> {
+        let tier = Tier::Interp(Box::new(Interpreter::new(module.clone())));
+        Self::build(module, None, tier, linker, config)
+    }
+
+    fn build(
+        module: Arc<Module>,
+        compiled: Option<Arc<CompiledModule>>,
+        tier: Tier,
+        linker: &mut Linker,
+        config: InstanceConfig,
+    ) -> Result<Instance, InstanceError> {
+        let mut hosts = Vec::new();
+        for imp in &module.imports {
+            hosts.push(
+                linker
+                    .take(&imp.name)
+                    .ok_or_else(|| InstanceError::MissingImport(imp.name.clone()))?,
+            );
+        }
+        let memory = GuestMemory::new(&module.memory)?;
+        let globals: Vec<i64> = module
+            .globals
+            .iter()
+            .map(|g| ir::normalize(g.ty, g.init))
+            .collect();
+        let interrupt = Arc::new(AtomicU32::new(0));
+        let fuel = config
+            .fuel
+            .map(|f| f.min(i64::MAX as u64) as i64)
+            .unwrap_or(i64::MAX);
+        let metered = config.fuel.is_some();
+        let (table, table_len) = match &compiled {
+            Some(c) => (c.table().as_ptr(), c.table().len() as u64),
+            None => (std::ptr::null(), 0),
+        };
+        let mut state = Box::new(RunState {
+            vmctx: VmContext {
+                mem_base: memory.base_ptr(),
+                counters: Counters {
+                    fuel,
+                    depth: 0,
+                    depth_limit: config.max_depth,
+                },
+                interrupt: Arc::as_ptr(&interrupt),
+                debug_reload: 0,
+                globals: std::ptr::null_mut(),
+                table,
+                table_len,
+                host_call: host_call_libcall,
+                stop: stop_libcall,
+                debug_frame: std::ptr::null_mut(),
+                run_state: std::ptr::null_mut(),
+            },
+            memory,
+            globals,
+            module,
+            hosts,
+            metered,
+            debug: DebugSites::default(),
+            interrupt,
+            compiled,
+            yielder: std::ptr::null(),
+            trap_handler: None,
+            suspended: None,
+            results_ready: false,
+            values: Vec::new(),
+            last_site: None,
+        });
+        state.vmctx.globals = state.globals.as_mut_ptr();
+        state.vmctx.run_state = &mut *state as *mut RunState as *mut u8;
+        Ok(Instance {
+            state,
+            tier,
+            entry: None,
+            resumable: false,
+            last: "has not started",
+        })
+    }
+
+    pub fn module(&self) -> &Arc<Module> {
+        &self.state.module
+    }
+
+    pub fn memory(&self) -> &GuestMemory {
+        &self.state.memory
+    }
+
+    pub fn memory_mut(&mut self) -> &mut GuestMemory {
+        &mut self.state.memory
+    }
+
+    pub fn globals(&self) -> &[i64] {
+        &self.state.globals
+    }
+
+    pub fn set_global(&mut self, g: ir::GlobalId, v: i64) {
+        let ty = self.state.module.globals[g.0 as usize].ty;
+        self.state.globals[g.0 as usize] = ir::normalize(ty, v);
+    }
+
+    /// Remaining fuel, or `None` when the instance runs unmetered.
+    pub fn fuel(&self) -> Option<i64> {
+        self.state.metered.then_some(self.state.vmctx.counters.fuel)
+    }
+
+    /// Adds fuel; a run stopped with `OutOfFuel` continues once the balance is non-negative.
+    pub fn add_fuel(&mut self, fuel: u64) {
+        let c = &mut self.state.vmctx.counters;
+        c.fuel = c.fuel.saturating_add(fuel.min(i64::MAX as u64) as i64);
+    }
+
+    pub fn is_metered(&self) -> bool {
+        self.state.metered
+    }
+
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.state.interrupt.clone())
+    }
+
+    /// Whether the last stop can be resumed.
+    pub fn is_resumable(&self) -> bool {
+        self.resumable
+    }
+
+    pub fn is_jit(&self) -> bool {
+        matches!(self.tier, Tier::Jit { .. })
+    }
+
+    /// Calls the function named `name`.
+    pub fn call(&mut self, name: &str, args: &[i64]) -> Result<Stop, InstanceError> {
+        let f = self
+            .state
+            .module
+            .func_by_name(name)
+            .ok_or_else(|| InstanceError::NoSuchFunction(name.into()))?;
+        self.call_func(f, args)
+    }
+
+    /// Calls function `f` with `args` (normalized to the parameter types) and runs until a stop.
+    pub fn call_func(&mut self, f: FuncId, args: &[i64]) -> Result<Stop, InstanceError> {
+        let func = self.state.module.func(f);
+        if args.len() != func.sig.params.len() {
+            return Err(InstanceError::Arity {
+                func: func.name.clone(),
+                expected: func.sig.params.len(),
+                got: args.len(),
+            });
+        }
+        let args: Vec<i64> = args
+            .iter()
+            .zip(&func.sig.params)
+            .map(|(&a, &t)| ir::normalize(t, a))
+            .collect();
+        self.abandon_run();
+        self.state.vmctx.counters.depth = 0;
+        self.state.suspended = None;
+        self.entry = Some(f);
+        match &mut self.tier {
+            Tier::Interp(interp) => interp.start(f, &args),
+            Tier::Jit {
+                coroutine,
+                stack,
+                stack_size,
+            } => {
+                let compiled = self.state.compiled.clone().expect("JIT instances have code");
+                let sig = &self.state.module.func(f).sig;
+                let n = sig.params.len().max(sig.results.len()).max(1);
+                self.state.values = vec![0; n];
+                self.state.values[..args.len()].copy_from_slice(&args);
+                let stack = match stack.take() {
+                    Some(s) => s,
+                    None => {
+                        DefaultStack::new(*stack_size).map_err(|e| InstanceError::Stack(e.to_string()))?
+                    }
+                };
+                let tramp = compiled
+                    .trampoline(sig)
+                    .expect("every function signature has a trampoline");
+                let callee = compiled.func_addr(f);
+                let state_ptr = &mut *self.state as *mut RunState as usize;
+                let co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), Stop>, ()| {
+                    let state = state_ptr as *mut RunState;
+                    // SAFETY: the instance keeps its state box alive while its coroutine exists, and
+                    // the trampoline was compiled for this callee's signature.
+                    unsafe {
+                        (*state).yielder = yielder as *const _;
+                        let entry: unsafe extern "sysv64" fn(*mut VmContext, usize, *mut i64) =
+                            std::mem::transmute(tramp);
+                        entry(&mut (*state).vmctx, callee, (*state).values.as_mut_ptr());
+                    }
+                    RunEnd::Finished
+                });
+                self.state.trap_handler = Some(co.trap_handler());
+                *coroutine = Some(co);
+            }
+        }
+        self.resumable = true;
+        self.run()
+    }
+
+    /// After `Stop::HostSuspended`: the values the suspended host call returns to the guest.
+    pub fn set_host_results(&mut self, results: &[i64]) -> Result<(), InstanceError> {
+        match &mut self.tier {
+            Tier::Interp(interp) => interp.provide_host_results(results).map_err(|_| {
+                InstanceError::NotResumable("is not suspended in a host call with that many results")
+            }),
+            Tier::Jit { .. } => {
+                let Some((import, values)) = self.state.suspended else {
+                    return Err(InstanceError::NotResumable("is not suspended in a host call"));
+                };
+                let sig = &self.state.module.imports[import.0 as usize].sig;
+                if results.len() != sig.results.len() {
+                    return Err(InstanceError::ResultCount {
+                        expected: sig.results.len(),
+                        got: results.len(),
+                    });
+                }
+                for (i, (&r, &t)) in results.iter().zip(&sig.results).enumerate() {
+                    // SAFETY: `values` is the suspended host call's slot array in its JIT frame, which
+                    // stays alive on the suspended guest stack; it has room for every result.
+                    unsafe { *values.add(i) = ir::normalize(t, r) };
+                }
+                self.state.results_ready = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Continues after a resumable stop.
+    pub fn resume(&mut self) -> Result<Stop, InstanceError> {
+        if !self.resumable {
+            return Err(InstanceError::NotResumable(self.last));
+        }
+        let awaiting = match &self.tier {
+            Tier::Jit { .. } => self.state.suspended.is_some() && !self.state.results_ready,
+            Tier::Interp(interp) => interp.awaits_host_results(),
+        };
+        if awaiting {
+            return Err(InstanceError::ResultsMissing);
+        }
+        self.run()
+    }
+
+    fn run(&mut self) -> Result<Stop, InstanceError> {
+        let stop = match &mut self.tier {
+            Tier::Interp(interp) => {
+                let st = &mut *self.state;
+                let hosts = &mut st.hosts;
+                let module = &st.module;
+                let mut dispatch =
+                    |import: ImportId, args: &[i64], mem: &mut GuestMemory, globals: &mut [i64]| {
+                        let n = module.imports[import.0 as usize].sig.results.len();
+                        let mut results = vec![0; n];
+                        match dispatch_host(module, hosts, import, args, &mut results, mem, globals) {
+                            Dispatched::Return => HostCall::Return(results),
+                            Dispatched::Suspend => HostCall::Suspend,
+                            Dispatched::Error(m) => HostCall::Error(m),
+                        }
+                    };
+                let mut env = Env {
+                    memory: &mut st.memory,
+                    globals: &mut st.globals,
+                    counters: &mut st.vmctx.counters,
+                    metered: st.metered,
+                    // SAFETY: vmctx.interrupt points into `st.interrupt`, alive as long as the state.
+                    interrupt: unsafe { &*st.vmctx.interrupt },
+                    host: &mut dispatch,
+                    debug: &st.debug,
+                };
+                interp.run(&mut env)
+            }
+            Tier::Jit { coroutine, stack, .. } => {
+                let co = coroutine
+                    .as_mut()
+                    .ok_or(InstanceError::NotResumable("has no guest code running"))?;
+                self.state.results_ready = false;
+                signals::ensure_installed();
+                let handler: *const dyn FaultHandler = &*self.state as &dyn FaultHandler;
+                // SAFETY: the state outlives the guard, which is dropped at the end of this block.
+                let _guard = unsafe { CurrentGuard::enter(handler) };
+                match co.resume(()) {
+                    CoroutineResult::Yield(stop) => {
+                        if !stop.is_resumable() {
+                            // A terminal stop raised by a libcall: abandon the guest frames.
+                            // SAFETY: the suspended frames are JIT frames and a libcall frame that
+                            // holds nothing needing Drop (see `stop_libcall`/`host_call_libcall`).
+                            unsafe { co.force_reset() };
+                            *stack = coroutine.take().map(|c| c.into_stack());
+                        }
+                        stop
+                    }
+                    CoroutineResult::Return(end) => {
+                        *stack = coroutine.take().map(|c| c.into_stack());
+                        match end {
+                            RunEnd::Trap(t) => Stop::Trap(t),
+                            RunEnd::Finished => {
+                                let f = self.entry.expect("a run has an entry function");
+                                let sig = &self.state.module.func(f).sig;
+                                Stop::Finished(
+                                    sig.results
+                                        .iter()
+                                        .zip(&self.state.values)
+                                        .map(|(&t, &v)| ir::normalize(t, v))
+                                        .collect(),
+                                )
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        self.resumable = stop.is_resumable();
+        self.last = match &stop {
+            Stop::Finished(_) => "finished",
+            Stop::Trap(_) => "trapped",
+            Stop::HostError { .. } => "ended with a host error",
+            _ => "is resumable",
+        };
+        Ok(stop)
+    }
+
+    /// Drops any suspended run (its guest frames hold nothing to drop).
+    fn abandon_run(&mut self) {
+        if let Tier::Jit { coroutine, stack, .. } = &mut self.tier {
+            if let Some(mut co) = coroutine.take() {
+                if co.started() && !co.done() {
+                    // SAFETY: a suspended guest holds only JIT frames and libcall frames without Drop
+                    // obligations at their suspension points.
+                    unsafe { co.force_reset() };
+                }
+                *stack = Some(co.into_stack());
+            }
+        }
+    }
+
+    /// Breakpoints and stepping. On the JIT tier they need debuggable code owned by this instance.
+    pub fn debug_sites(&self) -> &DebugSites {
+        &self.state.debug
+    }
+
+    /// Replaces the breakpoint set / stepping mode and patches the code to match.
+    pub fn set_debug_sites(&mut self, sites: DebugSites) -> Result<(), InstanceError> {
+        if let Some(compiled) = &mut self.state.compiled {
+            if !sites.is_empty() && !compiled.options.debuggable {
+                return Err(InstanceError::NotDebuggable);
+            }
+            let compiled = Arc::get_mut(compiled).ok_or(InstanceError::SharedCode)?;
+            for site in 0..compiled.site_count() {
+                let want = compiled
+                    .site_loc(site)
+                    .and_then(|l| l.loc)
+                    .is_some_and(|l| sites.stops_at(l));
+                compiled.set_site(site, want)?;
+            }
+        }
+        self.state.debug = sites;
+        Ok(())
+    }
+
+    /// In debuggable JIT code stopped at a breakpoint: the current frame's variables.
+    pub fn debug_frame_vars(&self) -> Option<(FuncId, Vec<i64>)> {
+        match &self.tier {
+            Tier::Interp(i) => i.frame().map(|fr| (fr.func, fr.vars.to_vec())),
+            Tier::Jit { .. } => {
+                let frame = self.state.vmctx.debug_frame;
+                if frame.is_null() || !self.resumable {
+                    return None;
+                }
+                let f = self.state.last_site?.func;
+                let n = self.state.module.func(f).vars.len();
+                // SAFETY: debug_frame points at the spill slot of the frame stopped at the site; the
+                // frame is alive on the suspended guest stack and has `n` slots.
+                Some((f, unsafe { std::slice::from_raw_parts(frame, n) }.to_vec()))
+            }
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // A suspended coroutine must not be unwound: its JIT frames have no unwind info.
+        self.abandon_run();
+    }
+}
+
+enum Dispatched {
+    Return,
+    Suspend,
+    Error(String),
+}
+
+/// Calls host function `import`: catches panics and checks the suspension rule.
+fn dispatch_host(
+    module: &Module,
+    hosts: &mut [HostFn],
+    import: ImportId,
+    args: &[i64],
+    results: &mut [i64],
+    memory: &mut GuestMemory,
+    globals: &mut [i64],
+) -> Dispatched {
+    let imp = &module.imports[import.0 as usize];
+    let f = &mut hosts[import.0 as usize];
+    let mut ctx = HostCtx { memory, globals };
+    match catch_unwind(AssertUnwindSafe(|| f(&mut ctx, args, results))) {
+        Ok(Ok(HostOutcome::Return)) => {
+            for (r, &t) in results.iter_mut().zip(&imp.sig.results) {
+                *r = ir::normalize(t, *r);
+            }
+            Dispatched::Return
+        }
+        Ok(Ok(HostOutcome::Suspend)) if imp.kind == ImportKind::Effect => Dispatched::Suspend,
+        Ok(Ok(HostOutcome::Suspend)) => Dispatched::Error(format!("helper `{}` cannot suspend", imp.name)),
+        Ok(Err(m)) => Dispatched::Error(m),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic payload".into());
+            Dispatched::Error(format!("host function `{}` panicked: {msg}", imp.name))
+        }
+    }
+}
+
+/// Suspends the guest with `stop` and returns what the embedder resumed it with.
+///
+/// # Safety
+/// Only from a libcall running on the guest coroutine of `state`.
+unsafe fn suspend(state: *mut RunState, stop: Stop) {
+    // SAFETY: the yielder was set when the coroutine started and lives as long as it does.
+    unsafe { (*(*state).yielder).suspend(stop) }
+}
+
+/// The host-call trampoline JIT code calls (`VmContext::host_call`).
+unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, values: *mut i64, loc_id: u32) {
+    // SAFETY: JIT code passes its own vmctx, whose run_state points at the live RunState.
+    let state = unsafe { (*vmctx).run_state as *mut RunState };
+    let import = ImportId(import);
+    let outcome = {
+        // SAFETY: the run loop is blocked in `resume` while guest code runs, so these accesses do not
+        // overlap with any other use of the state; `values` has room for max(params, results) slots.
+        let st = unsafe { &mut *state };
+        let sig = &st.module.imports[import.0 as usize].sig;
+        let (np, nr) = (sig.params.len(), sig.results.len());
+        let mut args = [0i64; ir::verify::MAX_CALL_ARGS];
+        // SAFETY: see above.
+        let buf = unsafe { std::slice::from_raw_parts_mut(values, np.max(nr).max(1)) };
+        args[..np].copy_from_slice(&buf[..np]);
+        buf[..nr].fill(0);
+        let r = dispatch_host(
+            &st.module,
+            &mut st.hosts,
+            import,
+            &args[..np],
+            &mut buf[..nr],
+            &mut st.memory,
+            &mut st.globals,
+        );
+        match r {
+            Dispatched::Return => None,
+            Dispatched::Suspend => {
+                st.suspended = Some((import, values));
+                Some(Stop::HostSuspended {
+                    import,
+                    args: args[..np].to_vec(),
+                })
+            }
+            Dispatched::Error(message) => {
+                let loc = st
+                    .compiled
+                    .as_ref()
+                    .and_then(|c| c.loc(loc_id))
+                    .and_then(|l| l.loc);
+                Some(Stop::HostError { import, message, loc })
+            }
+        }
+    };
+    if let Some(stop) = outcome {
+        // SAFETY: we run on the guest coroutine; nothing on this frame needs dropping past here.
+        unsafe { suspend(state, stop) };
+        // SAFETY: resumed: the embedder supplied the results (checked in `resume`).
+        unsafe { (*state).suspended = None };
+    }
+}
+
+/// The slow path of check points, trap terminators and breakpoint sites (`VmContext::stop`).
+unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u64) {
+    // SAFETY: JIT code passes its own vmctx, whose run_state points at the live RunState.
+    let state = unsafe { (*vmctx).run_state as *mut RunState };
+    match reason {
+        STOP_CHECK => loop {
+            // SAFETY: guest code is the only user of the state while it runs (see host_call_libcall).
+            let st = unsafe { &mut *state };
+            let stop = if st.metered && st.vmctx.counters.fuel < 0 {
+                Stop::OutOfFuel
+            } else if st.interrupt.swap(0, Ordering::SeqCst) != 0 {
+                Stop::Interrupted
+            } else {
+                return;
+            };
+            // SAFETY: on the guest coroutine; `stop` moves into the yield.
+            unsafe { suspend(state, stop) };
+        },
+        STOP_SITE => {
+            // SAFETY: as above.
+            let st = unsafe { &mut *state };
+            let Some(entry) = st.compiled.as_ref().and_then(|c| c.site_loc(payload as usize)) else {
+                return;
+            };
+            st.last_site = Some(entry);
+            if let Some(loc) = entry.loc.filter(|&l| st.debug.stops_at(l)) {
+                // SAFETY: as above.
+                unsafe { suspend(state, Stop::Breakpoint { loc }) };
+            }
+        }
+        _ => {
+            // SAFETY: as above.
+            let st = unsafe { &mut *state };
+            let code = decode_trap((payload >> 32) as u32);
+            let entry = st.compiled.as_ref().and_then(|c| c.loc(payload as u32));
+            let trap = Trap {
+                code,
+                loc: entry.and_then(|e| e.loc),
+                func: entry.map(|e| e.func),
+            };
+            // A trap is terminal: the run loop abandons this coroutine and never resumes it.
+            loop {
+                // SAFETY: as above; nothing here needs dropping.
+                unsafe { suspend(state, Stop::Trap(trap.clone())) };
+            }
+        }
+    }
+}
+
+impl FaultHandler for RunState {
+    unsafe fn on_fault(&self, signal: i32, pc: usize, sp: usize, fault_addr: usize) -> Option<Redirect> {
+        let compiled = self.compiled.as_ref()?;
+        let th = self.trap_handler.as_ref()?;
+        if !th.stack_ptr_in_bounds(sp) {
+            return None;
+        }
+        let (code, entry) = match compiled.lookup_trap(pc) {
+            Some(t) => t,
+            None if compiled.contains_pc(pc)
+                && signal == libc::SIGSEGV
+                && !self.memory.contains_host_addr(fault_addr) =>
+            {
+                // A fault in JIT code that is not a guest access: the guest stack's guard page.
+                let e = compiled.loc_at_pc(pc).unwrap_or(LocEntry {
+                    func: FuncId(0),
+                    loc: None,
+                });
+                (ir::TrapCode::StackOverflow, e)
+            }
+            None => return None,
+        };
+        let trap = Trap {
+            code,
+            loc: entry.loc,
+            func: Some(entry.func),
+        };
+        // SAFETY: the sp is inside this coroutine's stack (checked above) and guest code follows the
+        // trap-handler rules: it never writes memory outside itself except through the context.
+        let regs = unsafe { th.setup_trap_handler(move || RunEnd::Trap(trap)) };
+        Some(Redirect {
+            rip: regs.rip,
+            rsp: regs.rsp,
+            rbp: regs.rbp,
+            rdi: regs.rdi,
+            rsi: regs.rsi,
+        })
+    }
+}
+
+/// The location a JIT or interpreter run is stopped at, for reports.
+pub fn describe_loc(loc: Option<SourceLoc>) -> String {
+    loc.map(|l| format!("{:#x}", l.0))
+        .unwrap_or_else(|| "<unknown>".into())
+}

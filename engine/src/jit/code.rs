@@ -1,0 +1,71 @@
+//! Code memory: the executable mapping that holds one compiled module, and patching inside it.
+//!
+//! Owns the mmap and its W^X protections: code is written while the mapping is read-write, then the
+//! mapping becomes read-execute. Breakpoint patching flips one page range to read-write and back while
+//! the instance that owns the code is paused. Must never hand out a writable pointer into live code.
+
+use memmap2::MmapMut;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("allocating {0} bytes of code memory failed: {1}")]
+    Alloc(usize, String),
+    #[error("changing code memory protection failed: {0}")]
+    Protect(String),
+}
+
+pub struct CodeMemory {
+    map: MmapMut,
+    len: usize,
+}
+
+impl CodeMemory {
+    /// Copies `code` into a fresh mapping, lets `fixup` patch relocations in it, then makes it executable.
+    pub fn new(code: &[u8], fixup: impl FnOnce(&mut [u8], usize)) -> Result<CodeMemory, CodeError> {
+        let len = code.len().max(1);
+        let mut map = MmapMut::map_anon(len).map_err(|e| CodeError::Alloc(len, e.to_string()))?;
+        map[..code.len()].copy_from_slice(code);
+        let base = map.as_ptr() as usize;
+        fixup(&mut map[..code.len()], base);
+        let mem = CodeMemory { map, len };
+        mem.protect(region::Protection::READ_EXECUTE)?;
+        Ok(mem)
+    }
+
+    fn protect(&self, prot: region::Protection) -> Result<(), CodeError> {
+        // SAFETY: the range is exactly our own mapping; no other object lives in it.
+        unsafe { region::protect(self.map.as_ptr(), self.len, prot) }
+            .map_err(|e| CodeError::Protect(e.to_string()))
+    }
+
+    pub fn base(&self) -> usize {
+        self.map.as_ptr() as usize
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn contains(&self, addr: usize) -> bool {
+        addr >= self.base() && addr < self.base() + self.len
+    }
+
+    pub fn bytes(&self, offset: usize, len: usize) -> &[u8] {
+        &self.map[offset..offset + len]
+    }
+
+    /// Overwrites `bytes` at `offset`. The caller guarantees no thread is executing this code (its
+    /// instance is paused: stopped inside a libcall or not running at all).
+    pub fn patch(&mut self, offset: usize, bytes: &[u8]) -> Result<(), CodeError> {
+        self.protect(region::Protection::READ_WRITE)?;
+        let ptr = self.map.as_mut_ptr();
+        // SAFETY: offset+len lies inside the mapping (callers pass site offsets recorded at compile
+        // time), and the mapping is writable now; nobody executes it while we patch.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.add(offset), bytes.len()) };
+        self.protect(region::Protection::READ_EXECUTE)
+    }
+}

@@ -1,0 +1,910 @@
+//! Lowering of one IR function to Cranelift IR with cranelift-frontend.
+//!
+//! Owns the translation rules: how each IR instruction becomes guarded native code (memory accesses
+//! that fault or are bounds-checked, checked arithmetic that traps, fuel charged per block and checked
+//! at check points, call depth, indirect-call checks, the host-call trampoline, breakpoint sites in
+//! debuggable code). Every rule here mirrors `interp`; `crate::fuel` decides costs and check points.
+//! It must never execute anything or touch code memory.
+
+use super::vmctx::*;
+use super::CompileOptions;
+use crate::fuel;
+use crate::ir::{
+    self, AddrWidth, BinOp, Cond, FuncId, InstKind, MemWidth, Module, Operand, Signature, SourceLoc,
+    Terminator, TrapCode as IrTrap, UnOp, Var,
+};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData, SigRef,
+    StackSlotData, StackSlotKind, TrapCode, UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::HashMap;
+
+/// Cranelift trap codes of the traps JIT code raises in hardware; the signal handler maps them back.
+pub const TRAP_MEMORY: TrapCode = TrapCode::HEAP_OUT_OF_BOUNDS;
+pub const TRAP_DIV_ZERO: TrapCode = TrapCode::INTEGER_DIVISION_BY_ZERO;
+pub const TRAP_OVERFLOW: TrapCode = TrapCode::INTEGER_OVERFLOW;
+pub const TRAP_STACK: TrapCode = TrapCode::STACK_OVERFLOW;
+pub const TRAP_BAD_INDIRECT: TrapCode = TrapCode::unwrap_user(1);
+pub const TRAP_SIG_MISMATCH: TrapCode = TrapCode::unwrap_user(2);
+/// Marks code after a `stop` call that never returns.
+pub const TRAP_UNREACHABLE: TrapCode = TrapCode::unwrap_user(3);
+
+/// Maps a Cranelift trap code found in the trap table back to the IR's.
+pub fn ir_trap_code(code: TrapCode) -> IrTrap {
+    match code {
+        TRAP_MEMORY => IrTrap::MemoryAccess,
+        TRAP_DIV_ZERO => IrTrap::DivisionByZero,
+        TRAP_OVERFLOW => IrTrap::IntegerOverflow,
+        TRAP_STACK => IrTrap::StackOverflow,
+        TRAP_BAD_INDIRECT => IrTrap::BadIndirectTarget,
+        TRAP_SIG_MISMATCH => IrTrap::IndirectSignatureMismatch,
+        _ => IrTrap::Unreachable,
+    }
+}
+
+/// External-name namespace of IR functions (index = FuncId).
+pub const NS_FUNC: u32 = 0;
+/// External-name namespace of the breakpoint stub.
+pub const NS_SITE_STUB: u32 = 1;
+
+/// A guest location as the JIT records it: loc ids index a module-wide table of these.
+#[derive(Clone, Copy, Debug)]
+pub struct LocEntry {
+    pub func: FuncId,
+    pub loc: Option<SourceLoc>,
+}
+
+/// Module-wide tables that lowering appends to.
+pub struct LowerTables<'a> {
+    pub locs: &'a mut Vec<LocEntry>,
+    /// Breakpoint sites in debuggable code: site id -> location.
+    pub sites: &'a mut Vec<LocEntry>,
+    /// The loc id (Cranelift srcloc) of each site's call, to find it in the compiled code.
+    pub site_loc_ids: &'a mut Vec<u32>,
+    pub sig_ids: &'a HashMap<Signature, u64>,
+}
+
+pub fn clif_type(t: ir::Type) -> types::Type {
+    match t {
+        ir::Type::I32 => types::I32,
+        ir::Type::I64 => types::I64,
+    }
+}
+
+/// The native signature of an IR function: `(vmctx, params...) -> results` in the tail convention.
+pub fn clif_signature(sig: &Signature) -> cranelift_codegen::ir::Signature {
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::Tail);
+    s.params.push(AbiParam::new(types::I64));
+    s.params
+        .extend(sig.params.iter().map(|&t| AbiParam::new(clif_type(t))));
+    s.returns
+        .extend(sig.results.iter().map(|&t| AbiParam::new(clif_type(t))));
+    s
+}
+
+fn sysv_sig(params: &[types::Type]) -> cranelift_codegen::ir::Signature {
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
+    s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+    s
+}
+
+/// The signature of the breakpoint stub: `(vmctx, site, frame)`, preserving every register.
+pub fn site_stub_signature() -> cranelift_codegen::ir::Signature {
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::PreserveAll);
+    s.params
+        .extend([types::I64, types::I64, types::I64].map(AbiParam::new));
+    s
+}
+
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn guest_flags() -> MemFlagsData {
+    let mut f = MemFlagsData::new();
+    f.set_endianness(cranelift_codegen::ir::Endianness::Little);
+    f.with_trap_code(Some(TRAP_MEMORY))
+}
+
+/// Encodes an IR trap code for the `STOP_TRAP` payload.
+pub fn encode_trap(code: IrTrap) -> u32 {
+    match code {
+        IrTrap::MemoryAccess => 1,
+        IrTrap::DivisionByZero => 2,
+        IrTrap::IntegerOverflow => 3,
+        IrTrap::BadIndirectTarget => 4,
+        IrTrap::IndirectSignatureMismatch => 5,
+        IrTrap::StackOverflow => 6,
+        IrTrap::Unreachable => 7,
+        IrTrap::IllegalInstruction => 8,
+        IrTrap::User(n) => 0x1_0000 + n as u32,
+    }
+}
+
+pub fn decode_trap(v: u32) -> IrTrap {
+    match v {
+        1 => IrTrap::MemoryAccess,
+        2 => IrTrap::DivisionByZero,
+        3 => IrTrap::IntegerOverflow,
+        4 => IrTrap::BadIndirectTarget,
+        5 => IrTrap::IndirectSignatureMismatch,
+        6 => IrTrap::StackOverflow,
+        8 => IrTrap::IllegalInstruction,
+        n if n >= 0x1_0000 => IrTrap::User((n - 0x1_0000) as u16),
+        _ => IrTrap::Unreachable,
+    }
+}
+
+struct Lowerer<'a, 'b> {
+    module: &'a Module,
+    func_id: FuncId,
+    func: &'a ir::Function,
+    opts: &'a CompileOptions,
+    tables: &'a mut LowerTables<'b>,
+    b: FunctionBuilder<'a>,
+    vars: Vec<Variable>,
+    blocks: Vec<Block>,
+    vmctx: Value,
+    mem_base: Value,
+    globals: Value,
+    interrupt: Value,
+    func_refs: HashMap<FuncId, FuncRef>,
+    host_sig: Option<SigRef>,
+    stop_sig: Option<SigRef>,
+    site_stub: Option<FuncRef>,
+    /// Debuggable code: the stack slot holding every variable, and which were written since the last
+    /// spill.
+    debug_frame: Option<cranelift_codegen::ir::StackSlot>,
+    dirty: Vec<bool>,
+}
+
+/// Lowers `func_id` of `module` into `out` (a fresh Cranelift function).
+pub fn lower_function(
+    module: &Module,
+    func_id: FuncId,
+    opts: &CompileOptions,
+    tables: &mut LowerTables<'_>,
+    out: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+) {
+    let func = module.func(func_id);
+    out.signature = clif_signature(&func.sig);
+    out.name = UserFuncName::user(NS_FUNC, func_id.0);
+    let mut b = FunctionBuilder::new(out, fctx);
+    let vars = func.vars.iter().map(|&t| b.declare_var(clif_type(t))).collect();
+    let blocks = func.blocks.iter().map(|_| b.create_block()).collect();
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let vmctx = b.block_params(entry)[0];
+    let mem_base = b
+        .ins()
+        .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_MEM_BASE);
+    let globals = b
+        .ins()
+        .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_GLOBALS);
+    let interrupt = b
+        .ins()
+        .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_INTERRUPT);
+    let mut l = Lowerer {
+        module,
+        func_id,
+        func,
+        opts,
+        tables,
+        b,
+        vars,
+        blocks,
+        vmctx,
+        mem_base,
+        globals,
+        interrupt,
+        func_refs: HashMap::new(),
+        host_sig: None,
+        stop_sig: None,
+        site_stub: None,
+        debug_frame: None,
+        dirty: vec![false; func.vars.len()],
+    };
+    l.prologue(entry);
+    let check_points = fuel::check_points(func);
+    for (i, block) in func.blocks.iter().enumerate() {
+        l.lower_block(i, block, check_points[i]);
+    }
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+}
+
+impl<'a, 'b> Lowerer<'a, 'b> {
+    fn new_loc_id(&mut self, loc: Option<SourceLoc>) -> u32 {
+        self.tables.locs.push(LocEntry {
+            func: self.func_id,
+            loc,
+        });
+        (self.tables.locs.len() - 1) as u32
+    }
+
+    fn set_loc(&mut self, loc: Option<SourceLoc>) -> u32 {
+        let id = self.new_loc_id(loc);
+        self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(id));
+        id
+    }
+
+    /// Depth check, parameters and zero-initialised variables, then into block0.
+    fn prologue(&mut self, entry: Block) {
+        self.set_loc(None);
+        let depth = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH);
+        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
+        let limit = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH_LIMIT);
+        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, depth1, limit);
+        self.b.ins().trapnz(too_deep, TRAP_STACK);
+        self.b.ins().store(trusted(), depth1, self.vmctx, OFFSET_DEPTH);
+        let params: Vec<Value> = self.b.block_params(entry)[1..].to_vec();
+        for (i, &t) in self.func.vars.iter().enumerate() {
+            let v = match params.get(i) {
+                Some(&p) => p,
+                None => self.b.ins().iconst(clif_type(t), 0),
+            };
+            self.b.def_var(self.vars[i], v);
+        }
+        if self.opts.debuggable {
+            let size = 8 * self.func.vars.len().max(1) as u32;
+            let slot =
+                self.b
+                    .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
+            self.debug_frame = Some(slot);
+            for i in 0..self.func.vars.len() {
+                self.spill_var(i);
+            }
+        }
+        self.b.ins().jump(self.blocks[0], &[]);
+    }
+
+    fn lower_block(&mut self, index: usize, block: &'a ir::Block, is_check_point: bool) {
+        let cb = self.blocks[index];
+        self.b.switch_to_block(cb);
+        self.set_loc(block.insts.first().and_then(|i| i.loc).or(block.term_loc));
+        let cost = fuel::block_cost(self.module.metering, block);
+        let mut fuel_left = None;
+        if self.opts.metered && cost > 0 {
+            let f = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL);
+            let f = self.b.ins().iadd_imm_s(f, -(cost as i64));
+            self.b.ins().store(trusted(), f, self.vmctx, OFFSET_FUEL);
+            fuel_left = Some(f);
+        } else if self.opts.metered && is_check_point {
+            fuel_left = Some(self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL));
+        }
+        if is_check_point {
+            let int = self.b.ins().load(types::I32, trusted(), self.interrupt, 0);
+            let mut stop = self.b.ins().icmp_imm_s(IntCC::NotEqual, int, 0);
+            if let Some(f) = fuel_left {
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, f, 0);
+                stop = self.b.ins().bor(stop, neg);
+            }
+            let slow = self.b.create_block();
+            let body = self.b.create_block();
+            self.b.set_cold_block(slow);
+            self.b.ins().brif(stop, slow, &[], body, &[]);
+            self.b.switch_to_block(slow);
+            self.call_stop(STOP_CHECK, 0);
+            self.b.ins().jump(body, &[]);
+            self.b.switch_to_block(body);
+        }
+        for inst in &block.insts {
+            self.lower_inst(inst);
+        }
+        self.set_loc(block.term_loc);
+        self.flush_dirty();
+        self.lower_terminator(&block.term, block.term_loc);
+    }
+
+    fn call_stop(&mut self, reason: u32, payload: u64) {
+        let sig = *self.stop_sig.get_or_insert_with(|| {
+            let s = sysv_sig(&[types::I64, types::I32, types::I64]);
+            self.b.import_signature(s)
+        });
+        let f = self
+            .b
+            .ins()
+            .load(types::I64, trusted().with_readonly(), self.vmctx, OFFSET_STOP);
+        let r = self.b.ins().iconst(types::I32, reason as i64);
+        let p = self.b.ins().iconst(types::I64, payload as i64);
+        self.b.ins().call_indirect(sig, f, &[self.vmctx, r, p]);
+    }
+
+    fn operand(&mut self, op: Operand, ty: ir::Type) -> Value {
+        match op {
+            Operand::Var(v) => self.b.use_var(self.vars[v.0 as usize]),
+            Operand::Imm(i) => {
+                let imm = match ty {
+                    ir::Type::I32 => i as u32 as i64,
+                    ir::Type::I64 => i,
+                };
+                self.b.ins().iconst(clif_type(ty), imm)
+            }
+        }
+    }
+
+    /// The type an operand is used at when the instruction itself does not fix it.
+    fn operand_type(&self, op: Operand, default: ir::Type) -> ir::Type {
+        match op {
+            Operand::Var(v) => self.func.vars[v.0 as usize],
+            Operand::Imm(_) => default,
+        }
+    }
+
+    fn var_type(&self, v: Var) -> ir::Type {
+        self.func.vars[v.0 as usize]
+    }
+
+    fn def(&mut self, v: Var, val: Value) {
+        self.b.def_var(self.vars[v.0 as usize], val);
+        if self.debug_frame.is_some() {
+            self.dirty[v.0 as usize] = true;
+        }
+    }
+
+    fn spill_var(&mut self, i: usize) {
+        let slot = self.debug_frame.expect("spills only happen in debuggable code");
+        let v = self.b.use_var(self.vars[i]);
+        let v = if self.func.vars[i] == ir::Type::I32 {
+            self.b.ins().sextend(types::I64, v)
+        } else {
+            v
+        };
+        self.b.ins().stack_store(types::I64, v, slot, 8 * i as i32);
+    }
+
+    fn flush_dirty(&mut self) {
+        if self.debug_frame.is_none() {
+            return;
+        }
+        for i in 0..self.dirty.len() {
+            if std::mem::take(&mut self.dirty[i]) {
+                self.spill_var(i);
+            }
+        }
+    }
+
+    fn lower_inst(&mut self, inst: &ir::Inst) {
+        let loc_id = self.set_loc(inst.loc);
+        match &inst.kind {
+            InstKind::Const { dst, imm } => {
+                let v = self.operand(Operand::Imm(*imm), self.var_type(*dst));
+                self.def(*dst, v);
+            }
+            InstKind::Copy { dst, src } => {
+                let v = self.operand(*src, self.var_type(*dst));
+                self.def(*dst, v);
+            }
+            InstKind::Binary { op, dst, a, b } => {
+                let ty = self.var_type(*dst);
+                let a = self.operand(*a, ty);
+                let b = self.operand(*b, ty);
+                let v = self.binary(*op, ty, a, b);
+                self.def(*dst, v);
+            }
+            InstKind::Unary { op, dst, a } => {
+                let ty = self.var_type(*dst);
+                let aty = op.operand_type(ty).unwrap_or(ty);
+                let a = self.operand(*a, aty);
+                let v = self.unary(*op, ty, a);
+                self.def(*dst, v);
+            }
+            InstKind::Icmp { cond, dst, a, b } => {
+                let ty = self.operand_type(*a, self.operand_type(*b, ir::Type::I64));
+                let a = self.operand(*a, ty);
+                let b = self.operand(*b, ty);
+                let c = self.b.ins().icmp(intcc(*cond), a, b);
+                let dty = clif_type(self.var_type(*dst));
+                let v = self.b.ins().uextend(dty, c);
+                self.def(*dst, v);
+            }
+            InstKind::Select { dst, cond, a, b } => {
+                let ty = self.var_type(*dst);
+                let cty = self.operand_type(*cond, ir::Type::I64);
+                let c = self.operand(*cond, cty);
+                let a = self.operand(*a, ty);
+                let b = self.operand(*b, ty);
+                let v = self.b.ins().select(c, a, b);
+                self.def(*dst, v);
+            }
+            InstKind::Load {
+                width,
+                dst,
+                addr,
+                offset,
+            } => {
+                let p = self.guest_addr(*addr, *offset, *width);
+                let ty = self.var_type(*dst);
+                let v = self.load(*width, ty, p);
+                self.def(*dst, v);
+                if width.bytes() == ty.bits() / 8 {
+                    // A full-width load could be fused into the instruction that uses it, which would
+                    // then carry the user's location in the trap table. Lowering never fuses across
+                    // blocks, and the jump to the next block costs nothing (it falls through).
+                    let next = self.b.create_block();
+                    self.b.ins().jump(next, &[]);
+                    self.b.switch_to_block(next);
+                }
+            }
+            InstKind::Store {
+                width,
+                addr,
+                offset,
+                value,
+            } => {
+                let p = self.guest_addr(*addr, *offset, *width);
+                let vty = if width.bytes() == 8 {
+                    ir::Type::I64
+                } else {
+                    self.operand_type(*value, ir::Type::I32)
+                };
+                let v = self.operand(*value, vty);
+                let f = guest_flags();
+                match (width.bytes(), vty) {
+                    (1, _) => self.b.ins().istore8(f, v, p, 0),
+                    (2, _) => self.b.ins().istore16(f, v, p, 0),
+                    (4, ir::Type::I64) => self.b.ins().istore32(f, v, p, 0),
+                    _ => self.b.ins().store(f, v, p, 0),
+                };
+            }
+            InstKind::GlobalGet { dst, global } => {
+                let ty = self.var_type(*dst);
+                let v = self
+                    .b
+                    .ins()
+                    .load(clif_type(ty), trusted(), self.globals, 8 * global.0 as i32);
+                self.def(*dst, v);
+            }
+            InstKind::GlobalSet { global, value } => {
+                let ty = self.module.globals[global.0 as usize].ty;
+                let v = self.operand(*value, ty);
+                let v = if ty == ir::Type::I32 {
+                    self.b.ins().sextend(types::I64, v)
+                } else {
+                    v
+                };
+                self.b
+                    .ins()
+                    .store(trusted(), v, self.globals, 8 * global.0 as i32);
+            }
+            InstKind::Call { func, args, dsts } => {
+                let callee = self.module.func(*func);
+                let mut vals = vec![self.vmctx];
+                for (a, &t) in args.iter().zip(&callee.sig.params) {
+                    vals.push(self.operand(*a, t));
+                }
+                let fref = self.func_ref(*func);
+                self.flush_dirty();
+                let call = self.b.ins().call(fref, &vals);
+                let results = self.b.inst_results(call).to_vec();
+                for (d, r) in dsts.iter().zip(results) {
+                    self.def(*d, r);
+                }
+            }
+            InstKind::CallIndirect {
+                sig,
+                index,
+                args,
+                dsts,
+            } => self.call_indirect(sig, *index, args, dsts),
+            InstKind::HostCall { import, args, dsts } => self.host_call(*import, args, dsts, loc_id),
+            InstKind::Mark => {
+                if self.debug_frame.is_some() {
+                    if let Some(loc) = inst.loc {
+                        self.breakpoint_site(loc, loc_id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, ty: ir::Type, a: Value, b: Value) -> Value {
+        let bits = ty.bits() as i64;
+        let min = if ty == ir::Type::I32 {
+            i32::MIN as i64
+        } else {
+            i64::MIN
+        };
+        match op {
+            BinOp::Add => self.b.ins().iadd(a, b),
+            BinOp::Sub => self.b.ins().isub(a, b),
+            BinOp::Mul => self.b.ins().imul(a, b),
+            BinOp::AddChecked | BinOp::SubChecked | BinOp::MulChecked => {
+                let (r, of) = match op {
+                    BinOp::AddChecked => self.b.ins().sadd_overflow(a, b),
+                    BinOp::SubChecked => self.b.ins().ssub_overflow(a, b),
+                    _ => self.b.ins().smul_overflow(a, b),
+                };
+                self.b.ins().trapnz(of, TRAP_OVERFLOW);
+                r
+            }
+            BinOp::MulHighS => self.b.ins().smulhi(a, b),
+            BinOp::MulHighU => self.b.ins().umulhi(a, b),
+            BinOp::MulHighSU => {
+                // Reading b as signed is off by `a * 2^w` in the high half when b's top bit is set.
+                let hi = self.b.ins().smulhi(a, b);
+                let sign = self.b.ins().sshr_imm_s(b, bits - 1);
+                let fix = self.b.ins().band(sign, a);
+                self.b.ins().iadd(hi, fix)
+            }
+            BinOp::DivS => self.b.ins().sdiv(a, b),
+            BinOp::DivU => self.b.ins().udiv(a, b),
+            BinOp::RemU => self.b.ins().urem(a, b),
+            BinOp::RemS => {
+                self.b.ins().trapz(b, TRAP_DIV_ZERO);
+                let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, a, min);
+                let is_m1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let of = self.b.ins().band(is_min, is_m1);
+                self.b.ins().trapnz(of, TRAP_OVERFLOW);
+                self.b.ins().srem(a, b)
+            }
+            BinOp::DivSRv | BinOp::RemSRv => {
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, a, min);
+                let is_m1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let of = self.b.ins().band(is_min, is_m1);
+                let unsafe_b = self.b.ins().bor(zero, of);
+                let one = self.b.ins().iconst(clif_type(ty), 1);
+                let safe_b = self.b.ins().select(unsafe_b, one, b);
+                if op == BinOp::DivSRv {
+                    let q = self.b.ins().sdiv(a, safe_b);
+                    let all_ones = self.b.ins().iconst(clif_type(ty), mask(ty));
+                    self.b.ins().select(zero, all_ones, q)
+                } else {
+                    let r = self.b.ins().srem(a, safe_b);
+                    self.b.ins().select(zero, a, r)
+                }
+            }
+            BinOp::DivURv | BinOp::RemURv => {
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let one = self.b.ins().iconst(clif_type(ty), 1);
+                let safe_b = self.b.ins().select(zero, one, b);
+                if op == BinOp::DivURv {
+                    let q = self.b.ins().udiv(a, safe_b);
+                    let all_ones = self.b.ins().iconst(clif_type(ty), mask(ty));
+                    self.b.ins().select(zero, all_ones, q)
+                } else {
+                    let r = self.b.ins().urem(a, safe_b);
+                    self.b.ins().select(zero, a, r)
+                }
+            }
+            BinOp::And => self.b.ins().band(a, b),
+            BinOp::Or => self.b.ins().bor(a, b),
+            BinOp::Xor => self.b.ins().bxor(a, b),
+            BinOp::Shl => self.b.ins().ishl(a, b),
+            BinOp::ShrU => self.b.ins().ushr(a, b),
+            BinOp::ShrS => self.b.ins().sshr(a, b),
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, ty: ir::Type, a: Value) -> Value {
+        let t = clif_type(ty);
+        let narrow = |l: &mut Self, to: types::Type, signed: bool| {
+            let n = l.b.ins().ireduce(to, a);
+            if signed {
+                l.b.ins().sextend(t, n)
+            } else {
+                l.b.ins().uextend(t, n)
+            }
+        };
+        match op {
+            UnOp::ExtendS => self.b.ins().sextend(types::I64, a),
+            UnOp::ExtendU => self.b.ins().uextend(types::I64, a),
+            UnOp::Wrap => self.b.ins().ireduce(types::I32, a),
+            UnOp::Sext8 => narrow(self, types::I8, true),
+            UnOp::Sext16 => narrow(self, types::I16, true),
+            UnOp::Sext32 => narrow(self, types::I32, true),
+            UnOp::Zext8 => narrow(self, types::I8, false),
+            UnOp::Zext16 => narrow(self, types::I16, false),
+            UnOp::Zext32 => narrow(self, types::I32, false),
+        }
+    }
+
+    /// The host address of a guest access; 64-bit guests are bounds-checked here, 32-bit ones rely
+    /// on the 4 GiB reservation.
+    fn guest_addr(&mut self, addr: Operand, offset: i32, width: MemWidth) -> Value {
+        match self.module.memory.addr {
+            AddrWidth::A32 => {
+                let a = self.operand(addr, ir::Type::I32);
+                let a = if offset != 0 {
+                    self.b.ins().iadd_imm_s(a, offset as i64)
+                } else {
+                    a
+                };
+                let a = self.b.ins().uextend(types::I64, a);
+                self.b.ins().iadd(self.mem_base, a)
+            }
+            AddrWidth::A64 { size } => {
+                let a = self.operand(addr, ir::Type::I64);
+                let a = if offset != 0 {
+                    self.b.ins().iadd_imm_s(a, offset as i64)
+                } else {
+                    a
+                };
+                let last = size.saturating_sub(width.bytes() as u64);
+                let oob = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedGreaterThan, a, last as i64);
+                self.b.ins().trapnz(oob, TRAP_MEMORY);
+                self.b.ins().iadd(self.mem_base, a)
+            }
+        }
+    }
+
+    fn load(&mut self, width: MemWidth, ty: ir::Type, p: Value) -> Value {
+        let f = guest_flags();
+        let t = clif_type(ty);
+        let ins = self.b.ins();
+        match (width, ty) {
+            (MemWidth::S8, _) => ins.sload8(t, f, p, 0),
+            (MemWidth::U8, _) => ins.uload8(t, f, p, 0),
+            (MemWidth::S16, _) => ins.sload16(t, f, p, 0),
+            (MemWidth::U16, _) => ins.uload16(t, f, p, 0),
+            (MemWidth::S32 | MemWidth::U32, ir::Type::I32) => ins.load(types::I32, f, p, 0),
+            (MemWidth::S32, ir::Type::I64) => ins.sload32(f, p, 0),
+            (MemWidth::U32, ir::Type::I64) => ins.uload32(f, p, 0),
+            (MemWidth::B64, _) => ins.load(types::I64, f, p, 0),
+        }
+    }
+
+    fn func_ref(&mut self, f: FuncId) -> FuncRef {
+        if let Some(&r) = self.func_refs.get(&f) {
+            return r;
+        }
+        let sig = self.b.import_signature(clif_signature(&self.module.func(f).sig));
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_FUNC, f.0));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        self.func_refs.insert(f, r);
+        r
+    }
+
+    fn call_indirect(&mut self, sig: &Signature, index: Operand, args: &[Operand], dsts: &[Var]) {
+        let ity = self.operand_type(index, ir::Type::I64);
+        let idx = self.operand(index, ity);
+        let idx = if ity == ir::Type::I32 {
+            self.b.ins().uextend(types::I64, idx)
+        } else {
+            idx
+        };
+        let len = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.vmctx,
+            OFFSET_TABLE_LEN,
+        );
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        self.b.ins().trapnz(oob, TRAP_BAD_INDIRECT);
+        let table = self
+            .b
+            .ins()
+            .load(types::I64, trusted().with_readonly(), self.vmctx, OFFSET_TABLE);
+        let off = self
+            .b
+            .ins()
+            .imul_imm_s(idx, std::mem::size_of::<TableEntry>() as i64);
+        let entry = self.b.ins().iadd(table, off);
+        let sig_id = self.b.ins().load(types::I64, trusted().with_readonly(), entry, 8);
+        // A signature no function has gets an id no table entry carries.
+        let want = self.tables.sig_ids.get(sig).copied().unwrap_or(u64::MAX);
+        let mismatch = self.b.ins().icmp_imm_s(IntCC::NotEqual, sig_id, want as i64);
+        self.b.ins().trapnz(mismatch, TRAP_SIG_MISMATCH);
+        let code = self.b.ins().load(types::I64, trusted().with_readonly(), entry, 0);
+        let mut vals = vec![self.vmctx];
+        for (a, &t) in args.iter().zip(&sig.params) {
+            vals.push(self.operand(*a, t));
+        }
+        let sref = self.b.import_signature(clif_signature(sig));
+        self.flush_dirty();
+        let call = self.b.ins().call_indirect(sref, code, &vals);
+        let results = self.b.inst_results(call).to_vec();
+        for (d, r) in dsts.iter().zip(results) {
+            self.def(*d, r);
+        }
+    }
+
+    fn host_call(&mut self, import: ir::ImportId, args: &[Operand], dsts: &[Var], loc_id: u32) {
+        let imp = &self.module.imports[import.0 as usize];
+        let n = imp.sig.params.len().max(imp.sig.results.len()).max(1) as u32;
+        let slot = self
+            .b
+            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * n, 3));
+        for (i, (a, &t)) in args.iter().zip(&imp.sig.params).enumerate() {
+            let v = self.operand(*a, t);
+            let v = if t == ir::Type::I32 {
+                self.b.ins().sextend(types::I64, v)
+            } else {
+                v
+            };
+            self.b.ins().stack_store(types::I64, v, slot, 8 * i as i32);
+        }
+        let addr = self.b.ins().stack_addr(types::I64, slot, 0);
+        let sig = *self.host_sig.get_or_insert_with(|| {
+            let s = sysv_sig(&[types::I64, types::I32, types::I64, types::I32]);
+            self.b.import_signature(s)
+        });
+        let f = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.vmctx,
+            OFFSET_HOST_CALL,
+        );
+        let id = self.b.ins().iconst(types::I32, import.0 as i64);
+        let loc = self.b.ins().iconst(types::I32, loc_id as i64);
+        self.flush_dirty();
+        self.b.ins().call_indirect(sig, f, &[self.vmctx, id, addr, loc]);
+        for (i, (d, &t)) in dsts.iter().zip(&imp.sig.results).enumerate() {
+            let v = self
+                .b
+                .ins()
+                .stack_load(types::I64, clif_type(t), slot, 8 * i as i32);
+            self.def(*d, v);
+        }
+    }
+
+    /// Debuggable code: spill what changed, then a patchable call to the site stub, then reload the
+    /// variables if the debugger wrote them.
+    fn breakpoint_site(&mut self, loc: SourceLoc, loc_id: u32) {
+        self.flush_dirty();
+        self.tables.sites.push(LocEntry {
+            func: self.func_id,
+            loc: Some(loc),
+        });
+        self.tables.site_loc_ids.push(loc_id);
+        let site = (self.tables.sites.len() - 1) as i64;
+        let stub = match self.site_stub {
+            Some(s) => s,
+            None => {
+                let sig = self.b.import_signature(site_stub_signature());
+                let name = self
+                    .b
+                    .func
+                    .declare_imported_user_function(UserExternalName::new(NS_SITE_STUB, 0));
+                let r = self.b.import_function(ExtFuncData {
+                    name: ExternalName::user(name),
+                    signature: sig,
+                    colocated: true,
+                    patchable: true,
+                });
+                self.site_stub = Some(r);
+                r
+            }
+        };
+        let slot = self.debug_frame.expect("sites exist only in debuggable code");
+        let frame = self.b.ins().stack_addr(types::I64, slot, 0);
+        let site_v = self.b.ins().iconst(types::I64, site);
+        self.b.ins().call(stub, &[self.vmctx, site_v, frame]);
+        let reload = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), self.vmctx, OFFSET_DEBUG_RELOAD);
+        let reload_block = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(reload_block);
+        self.b.ins().brif(reload, reload_block, &[], cont, &[]);
+        self.b.switch_to_block(reload_block);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        self.b
+            .ins()
+            .store(trusted(), zero, self.vmctx, OFFSET_DEBUG_RELOAD);
+        for i in 0..self.func.vars.len() {
+            let v = self
+                .b
+                .ins()
+                .stack_load(types::I64, types::I64, slot, 8 * i as i32);
+            let v = if self.func.vars[i] == ir::Type::I32 {
+                self.b.ins().ireduce(types::I32, v)
+            } else {
+                v
+            };
+            self.b.def_var(self.vars[i], v);
+        }
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    fn lower_terminator(&mut self, term: &Terminator, term_loc: Option<SourceLoc>) {
+        match term {
+            Terminator::Jump(t) => {
+                self.b.ins().jump(self.blocks[t.0 as usize], &[]);
+            }
+            Terminator::Brif { cond, then, else_ } => {
+                let t = self.blocks[then.0 as usize];
+                let e = self.blocks[else_.0 as usize];
+                match cond {
+                    Operand::Imm(i) => {
+                        self.b.ins().jump(if *i != 0 { t } else { e }, &[]);
+                    }
+                    Operand::Var(_) => {
+                        let ty = self.operand_type(*cond, ir::Type::I64);
+                        let c = self.operand(*cond, ty);
+                        self.b.ins().brif(c, t, &[], e, &[]);
+                    }
+                }
+            }
+            Terminator::BrTable {
+                index,
+                targets,
+                default,
+            } => {
+                let ty = self.operand_type(*index, ir::Type::I64);
+                let idx = self.operand(*index, ty);
+                let idx = if ty == ir::Type::I32 {
+                    self.b.ins().uextend(types::I64, idx)
+                } else {
+                    idx
+                };
+                let n = targets.len() as i64;
+                let in_range = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, idx, n);
+                let n_v = self.b.ins().iconst(types::I64, n);
+                let clamped = self.b.ins().select(in_range, idx, n_v);
+                let idx32 = self.b.ins().ireduce(types::I32, clamped);
+                let pool = &mut self.b.func.dfg.value_lists;
+                let def = cranelift_codegen::ir::BlockCall::new(self.blocks[default.0 as usize], [], pool);
+                let calls: Vec<_> = targets
+                    .iter()
+                    .map(|t| cranelift_codegen::ir::BlockCall::new(self.blocks[t.0 as usize], [], pool))
+                    .collect();
+                let jt = self
+                    .b
+                    .create_jump_table(cranelift_codegen::ir::JumpTableData::new(def, &calls));
+                self.b.ins().br_table(idx32, jt);
+            }
+            Terminator::Return(vals) => {
+                let results: Vec<_> = vals
+                    .iter()
+                    .zip(self.func.sig.results.clone())
+                    .map(|(v, t)| self.operand(*v, t))
+                    .collect();
+                let depth = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH);
+                let depth = self.b.ins().iadd_imm_s(depth, -1);
+                self.b.ins().store(trusted(), depth, self.vmctx, OFFSET_DEPTH);
+                self.b.ins().return_(&results);
+            }
+            Terminator::Trap(code) => {
+                let loc_id = self.new_loc_id(term_loc);
+                self.call_stop(STOP_TRAP, ((encode_trap(*code) as u64) << 32) | loc_id as u64);
+                self.b.ins().trap(TRAP_UNREACHABLE);
+            }
+        }
+    }
+}
+
+fn mask(ty: ir::Type) -> i64 {
+    match ty {
+        ir::Type::I32 => 0xffff_ffff,
+        ir::Type::I64 => -1,
+    }
+}
+
+fn intcc(c: Cond) -> IntCC {
+    match c {
+        Cond::Eq => IntCC::Equal,
+        Cond::Ne => IntCC::NotEqual,
+        Cond::LtS => IntCC::SignedLessThan,
+        Cond::LeS => IntCC::SignedLessThanOrEqual,
+        Cond::GtS => IntCC::SignedGreaterThan,
+        Cond::GeS => IntCC::SignedGreaterThanOrEqual,
+        Cond::LtU => IntCC::UnsignedLessThan,
+        Cond::LeU => IntCC::UnsignedLessThanOrEqual,
+        Cond::GtU => IntCC::UnsignedGreaterThan,
+        Cond::GeU => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}

@@ -1,0 +1,577 @@
+//! The Cranelift tier: compiles a verified IR module into one block of guarded native code.
+//!
+//! Owns compilation (ISA settings, per-function lowering via `lower`, entry trampolines, the breakpoint
+//! stub), linking (laying functions out in our own [`code::CodeMemory`] and resolving their calls),
+//! and the metadata the runtime needs: the trap table, the source-location table and the patchable
+//! breakpoint sites. We own code memory instead of using cranelift-jit because the trap table, the
+//! site offsets and patching all need the raw `CompiledCode`. Must never run guest code itself.
+
+pub mod code;
+pub mod lower;
+pub mod vmctx;
+
+use crate::ir::{self, FuncId, Module, Signature, SourceLoc, TrapCode as IrTrap};
+use code::{CodeError, CodeMemory};
+use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, MemFlagsData, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{binemit::Reloc, FinalizedRelocTarget};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use lower::{LocEntry, LowerTables};
+use std::collections::HashMap;
+use std::sync::Arc;
+use vmctx::*;
+
+/// How much Cranelift optimizes. Fuel use and results never depend on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    None,
+    #[default]
+    Speed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileOptions {
+    pub opt_level: OptLevel,
+    /// Charge and check fuel. Unmetered code still checks the interrupt flag.
+    pub metered: bool,
+    /// Debuggable code: variables spilled at every `mark` with a location, and a patchable breakpoint
+    /// site there. Normal code has no sites at all.
+    pub debuggable: bool,
+    /// Keep the Cranelift IR and disassembly text of each function (for `causeway compile --emit`).
+    pub keep_text: bool,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            opt_level: OptLevel::Speed,
+            metered: true,
+            debuggable: false,
+            keep_text: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("invalid IR: {0}")]
+    Verify(#[from] ir::verify::VerifyError),
+    #[error("code generation failed for function `{func}`: {message}")]
+    Codegen { func: String, message: String },
+    #[error("this host is not supported by the JIT: {0}")]
+    UnsupportedHost(String),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+}
+
+struct FuncMeta {
+    offset: usize,
+    len: usize,
+    /// (function-relative offset, trap code), sorted.
+    traps: Vec<(u32, IrTrap)>,
+    /// (start, end, loc id), sorted by start.
+    srclocs: Vec<(u32, u32, u32)>,
+}
+
+/// One emitted patchable call of breakpoint site `site`: the call's bytes are
+/// `code[offset..offset+len]`. Sites in code that Cranelift removed as unreachable have none.
+struct Patch {
+    site: usize,
+    offset: usize,
+    call_bytes: Vec<u8>,
+    enabled: bool,
+}
+
+/// A module compiled to native code, with everything the runtime needs to run and debug it.
+pub struct CompiledModule {
+    pub module: Arc<Module>,
+    pub options: CompileOptions,
+    code: CodeMemory,
+    funcs: Vec<FuncMeta>,
+    /// Entry trampoline offset per signature: `extern "sysv" fn(vmctx, callee, values)`.
+    trampolines: HashMap<Signature, usize>,
+    locs: Vec<LocEntry>,
+    /// Breakpoint sites by id (the id JIT code passes to the stub).
+    sites: Vec<LocEntry>,
+    patches: Vec<Patch>,
+    nop: Vec<u8>,
+    table: Vec<TableEntry>,
+    /// Per function: Cranelift IR text and disassembly, when `keep_text` was asked for.
+    pub text: Vec<(String, String)>,
+}
+
+fn make_isa(opts: &CompileOptions) -> Result<OwnedTargetIsa, CompileError> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| {
+        f.set(k, v)
+            .map_err(|e| CompileError::UnsupportedHost(format!("setting {k}={v}: {e}")))
+    };
+    set(
+        &mut flags,
+        "opt_level",
+        if opts.opt_level == OptLevel::Speed {
+            "speed"
+        } else {
+            "none"
+        },
+    )?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) { "true" } else { "false" },
+    )?;
+    set(&mut flags, "preserve_frame_pointers", "true")?;
+    set(&mut flags, "enable_probestack", "true")?;
+    set(&mut flags, "probestack_strategy", "inline")?;
+    let builder = cranelift_native::builder().map_err(|e| CompileError::UnsupportedHost(e.to_string()))?;
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| CompileError::UnsupportedHost(e.to_string()))
+}
+
+/// Code pieces before linking.
+struct Piece {
+    bytes: Vec<u8>,
+    relocs: Vec<(u32, Reloc, u32, u32, i64)>, // offset, kind, namespace, index, addend
+}
+
+fn compile_clif(
+    isa: &OwnedTargetIsa,
+    ctx: &mut cranelift_codegen::Context,
+    name: &str,
+    keep_text: bool,
+) -> Result<(Piece, cranelift_codegen::CompiledCode, String), CompileError> {
+    let clif = if keep_text {
+        ctx.func.display().to_string()
+    } else {
+        String::new()
+    };
+    ctx.set_disasm(keep_text);
+    let compiled = ctx
+        .compile(&**isa, &mut Default::default())
+        .map_err(|e| CompileError::Codegen {
+            func: name.to_string(),
+            message: format!("{:?}", e.inner),
+        })?
+        .clone();
+    let mut relocs = Vec::new();
+    for r in compiled.buffer.relocs() {
+        match &r.target {
+            FinalizedRelocTarget::ExternalName(cranelift_codegen::ir::ExternalName::User(u)) => {
+                let n = &ctx.func.params.user_named_funcs()[*u];
+                relocs.push((r.offset, r.kind, n.namespace, n.index, r.addend));
+            }
+            other => {
+                return Err(CompileError::Codegen {
+                    func: name.to_string(),
+                    message: format!("unexpected relocation target {other:?}"),
+                })
+            }
+        }
+    }
+    Ok((
+        Piece {
+            bytes: compiled.code_buffer().to_vec(),
+            relocs,
+        },
+        compiled,
+        clif,
+    ))
+}
+
+impl CompiledModule {
+    /// Verifies and compiles `module`.
+    pub fn compile(module: Arc<Module>, opts: CompileOptions) -> Result<CompiledModule, CompileError> {
+        ir::verify::verify_module(&module)?;
+        let isa = make_isa(&opts)?;
+        let mut sig_ids: HashMap<Signature, u64> = HashMap::new();
+        for f in &module.funcs {
+            let n = sig_ids.len() as u64;
+            sig_ids.entry(f.sig.clone()).or_insert(n);
+        }
+        let mut locs = Vec::new();
+        let mut site_locs = Vec::new();
+        let mut site_loc_ids = Vec::new();
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let mut pieces = Vec::new();
+        let mut metas = Vec::new();
+        let mut site_records = Vec::new(); // (piece index, ret_addr, len, site id)
+        let mut site_by_loc_id = HashMap::new();
+        let mut text = Vec::new();
+        for (i, func) in module.funcs.iter().enumerate() {
+            ctx.clear();
+            let first_site = site_locs.len();
+            let mut tables = LowerTables {
+                locs: &mut locs,
+                sites: &mut site_locs,
+                site_loc_ids: &mut site_loc_ids,
+                sig_ids: &sig_ids,
+            };
+            lower::lower_function(
+                &module,
+                FuncId(i as u32),
+                &opts,
+                &mut tables,
+                &mut ctx.func,
+                &mut fctx,
+                isa.frontend_config(),
+            );
+            let (piece, compiled, clif) = compile_clif(&isa, &mut ctx, &func.name, opts.keep_text)?;
+            let traps = compiled
+                .buffer
+                .traps()
+                .iter()
+                .map(|t| (t.offset, lower::ir_trap_code(t.code)))
+                .collect();
+            let srclocs: Vec<(u32, u32, u32)> = compiled
+                .buffer
+                .get_srclocs_sorted()
+                .iter()
+                .filter(|s| !s.loc.is_default())
+                .map(|s| (s.start, s.end, s.loc.bits()))
+                .collect();
+            // Find each emitted site by the source location of its call instruction.
+            for (k, &loc_id) in site_loc_ids[first_site..].iter().enumerate() {
+                site_by_loc_id.insert(loc_id, first_site + k);
+            }
+            for s in compiled.buffer.patchable_call_sites() {
+                let at = s.ret_addr - 1;
+                let site = srclocs
+                    .iter()
+                    .find(|r| r.0 <= at && at < r.1)
+                    .and_then(|r| site_by_loc_id.get(&r.2))
+                    .copied()
+                    .ok_or_else(|| CompileError::Codegen {
+                        func: func.name.clone(),
+                        message: format!(
+                            "patchable call at {:#x} belongs to no breakpoint site",
+                            s.ret_addr
+                        ),
+                    })?;
+                site_records.push((pieces.len(), s.ret_addr, s.len, site));
+            }
+            if opts.keep_text {
+                text.push((clif, compiled.vcode.clone().unwrap_or_default()));
+            }
+            metas.push(FuncMeta {
+                offset: 0,
+                len: piece.bytes.len(),
+                traps,
+                srclocs,
+            });
+            pieces.push(piece);
+        }
+        // Entry trampolines, one per distinct signature.
+        let mut tramp_index = HashMap::new();
+        let mut sigs: Vec<&Signature> = module.funcs.iter().map(|f| &f.sig).collect();
+        sigs.dedup();
+        for sig in sigs {
+            if tramp_index.contains_key(sig) {
+                continue;
+            }
+            ctx.clear();
+            build_entry_trampoline(sig, &mut ctx.func, &mut fctx, isa.frontend_config());
+            let (piece, _, _) = compile_clif(&isa, &mut ctx, "<entry trampoline>", false)?;
+            tramp_index.insert(sig.clone(), pieces.len());
+            pieces.push(piece);
+        }
+        let stub_index = if opts.debuggable {
+            ctx.clear();
+            build_site_stub(&mut ctx.func, &mut fctx, isa.frontend_config());
+            let (piece, _, _) = compile_clif(&isa, &mut ctx, "<breakpoint stub>", false)?;
+            pieces.push(piece);
+            Some(pieces.len() - 1)
+        } else {
+            None
+        };
+        // Lay out.
+        let mut offsets = Vec::with_capacity(pieces.len());
+        let mut image = Vec::new();
+        for p in &pieces {
+            while image.len() % 16 != 0 {
+                image.push(0xcc);
+            }
+            offsets.push(image.len());
+            image.extend_from_slice(&p.bytes);
+        }
+        for (m, &off) in metas.iter_mut().zip(&offsets) {
+            m.offset = off;
+        }
+        let mut link_error = None;
+        let code = CodeMemory::new(&image, |buf, base| {
+            for (pi, p) in pieces.iter().enumerate() {
+                for &(roff, kind, ns, idx, addend) in &p.relocs {
+                    let target = match ns {
+                        lower::NS_FUNC => offsets.get(idx as usize).copied(),
+                        lower::NS_SITE_STUB => stub_index.map(|s| offsets[s]),
+                        _ => None,
+                    };
+                    let at = offsets[pi] + roff as usize;
+                    match (kind, target) {
+                        (Reloc::X86CallPCRel4 | Reloc::X86PCRel4, Some(t)) => {
+                            let delta = (base + t) as i64 + addend - (base + at) as i64;
+                            buf[at..at + 4].copy_from_slice(&(delta as i32).to_le_bytes());
+                        }
+                        _ => link_error = Some(format!("unsupported relocation {kind:?} to {ns}:{idx}")),
+                    }
+                }
+            }
+        })?;
+        if let Some(message) = link_error {
+            return Err(CompileError::Codegen {
+                func: "<module>".into(),
+                message,
+            });
+        }
+        let nop = nop_bytes();
+        let mut patches = Vec::new();
+        for &(pi, ret_addr, len, site) in &site_records {
+            let offset = offsets[pi] + ret_addr as usize - len as usize;
+            patches.push(Patch {
+                site,
+                offset,
+                call_bytes: code.bytes(offset, len as usize).to_vec(),
+                enabled: true,
+            });
+        }
+        let table = module
+            .table
+            .iter()
+            .map(|f| TableEntry {
+                code: code.base() + offsets[f.0 as usize],
+                sig: sig_ids[&module.func(*f).sig],
+            })
+            .collect();
+        let trampolines = tramp_index.into_iter().map(|(s, pi)| (s, offsets[pi])).collect();
+        let mut cm = CompiledModule {
+            module,
+            options: opts,
+            code,
+            funcs: metas,
+            trampolines,
+            locs,
+            sites: site_locs,
+            patches,
+            nop,
+            table,
+            text,
+        };
+        // Sites are live as emitted: nop them all before the first run.
+        for i in 0..cm.patches.len() {
+            cm.patch(i, false)?;
+        }
+        Ok(cm)
+    }
+
+    /// Native address of a function's body.
+    pub fn func_addr(&self, f: FuncId) -> usize {
+        self.code.base() + self.funcs[f.0 as usize].offset
+    }
+
+    /// Native address of the entry trampoline for `sig`.
+    pub fn trampoline(&self, sig: &Signature) -> Option<usize> {
+        self.trampolines.get(sig).map(|o| self.code.base() + o)
+    }
+
+    pub fn table(&self) -> &[TableEntry] {
+        &self.table
+    }
+
+    pub fn contains_pc(&self, pc: usize) -> bool {
+        self.code.contains(pc)
+    }
+
+    /// Size of the generated code in bytes.
+    pub fn code_size(&self) -> usize {
+        self.code.len()
+    }
+
+    pub fn loc(&self, id: u32) -> Option<LocEntry> {
+        self.locs.get(id as usize).copied()
+    }
+
+    /// The trap at native `pc`, with the location of the IR instruction it belongs to.
+    pub fn lookup_trap(&self, pc: usize) -> Option<(IrTrap, LocEntry)> {
+        let (f, off) = self.func_at(pc)?;
+        let meta = &self.funcs[f];
+        let code = meta
+            .traps
+            .binary_search_by_key(&off, |t| t.0)
+            .ok()
+            .map(|i| meta.traps[i].1)?;
+        Some((code, self.loc_at(f, off)))
+    }
+
+    /// The IR location of native `pc` (the function entry if nothing finer is known).
+    pub fn loc_at_pc(&self, pc: usize) -> Option<LocEntry> {
+        let (f, off) = self.func_at(pc)?;
+        Some(self.loc_at(f, off))
+    }
+
+    fn func_at(&self, pc: usize) -> Option<(usize, u32)> {
+        let rel = pc.checked_sub(self.code.base())?;
+        let i = self.funcs.partition_point(|m| m.offset <= rel).checked_sub(1)?;
+        let m = &self.funcs[i];
+        (rel < m.offset + m.len).then(|| (i, (rel - m.offset) as u32))
+    }
+
+    fn loc_at(&self, f: usize, off: u32) -> LocEntry {
+        let meta = &self.funcs[f];
+        let i = meta.srclocs.partition_point(|s| s.0 <= off);
+        i.checked_sub(1)
+            .map(|i| meta.srclocs[i])
+            .filter(|s| off < s.1)
+            .and_then(|s| self.loc(s.2))
+            .unwrap_or(LocEntry {
+                func: FuncId(f as u32),
+                loc: None,
+            })
+    }
+
+    /// Number of breakpoint sites (zero in normal code).
+    pub fn site_count(&self) -> usize {
+        self.sites.len()
+    }
+
+    pub fn site_loc(&self, site: usize) -> Option<LocEntry> {
+        self.sites.get(site).copied()
+    }
+
+    /// Sites at guest location `loc`.
+    pub fn sites_at(&self, loc: SourceLoc) -> Vec<usize> {
+        (0..self.sites.len())
+            .filter(|&i| self.sites[i].loc == Some(loc))
+            .collect()
+    }
+
+    /// Whether any emitted call of `site` is patched in.
+    pub fn site_enabled(&self, site: usize) -> bool {
+        self.patches.iter().any(|p| p.site == site && p.enabled)
+    }
+
+    /// Patches every emitted call of a site in (the call) or out (nops). The caller guarantees no
+    /// thread executes this code.
+    pub fn set_site(&mut self, site: usize, enabled: bool) -> Result<(), CodeError> {
+        for i in 0..self.patches.len() {
+            if self.patches[i].site == site {
+                self.patch(i, enabled)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn patch(&mut self, i: usize, enabled: bool) -> Result<(), CodeError> {
+        let p = &self.patches[i];
+        if p.enabled == enabled {
+            return Ok(());
+        }
+        let bytes = if enabled {
+            p.call_bytes.clone()
+        } else {
+            fill_nops(&self.nop, p.call_bytes.len())
+        };
+        let offset = p.offset;
+        self.code.patch(offset, &bytes)?;
+        self.patches[i].enabled = enabled;
+        Ok(())
+    }
+
+    /// The native bytes of each emitted call of `site` (tests check patching with it).
+    pub fn site_bytes(&self, site: usize) -> Vec<&[u8]> {
+        self.patches
+            .iter()
+            .filter(|p| p.site == site)
+            .map(|p| self.code.bytes(p.offset, p.call_bytes.len()))
+            .collect()
+    }
+}
+
+/// The longest nop unit of the host ISA.
+fn nop_bytes() -> Vec<u8> {
+    vec![0x0f, 0x1f, 0x44, 0x00, 0x00]
+}
+
+fn fill_nops(unit: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() + unit.len() <= len {
+        out.extend_from_slice(unit);
+    }
+    out.resize(len, 0x90);
+    out
+}
+
+/// `extern "sysv" fn(vmctx, callee, values)`: calls `callee` with arguments read from `values` and
+/// writes its results back there (all as i64 slots, i32 values sign-extended).
+fn build_entry_trampoline(
+    sig: &Signature,
+    out: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+) {
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
+    s.params
+        .extend([types::I64, types::I64, types::I64].map(AbiParam::new));
+    out.signature = s;
+    out.name = UserFuncName::user(2, 0);
+    let mut b = FunctionBuilder::new(out, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let [vmctx, callee, values] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
+    let mut args = vec![vmctx];
+    for (i, &t) in sig.params.iter().enumerate() {
+        let v = b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), values, 8 * i as i32);
+        args.push(if t == ir::Type::I32 {
+            b.ins().ireduce(types::I32, v)
+        } else {
+            v
+        });
+    }
+    let sref = b.import_signature(lower::clif_signature(sig));
+    let call = b.ins().call_indirect(sref, callee, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, (r, &t)) in results.into_iter().zip(&sig.results).enumerate() {
+        let r = if t == ir::Type::I32 {
+            b.ins().sextend(types::I64, r)
+        } else {
+            r
+        };
+        b.ins().store(MemFlagsData::trusted(), r, values, 8 * i as i32);
+    }
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(frontend);
+}
+
+/// The breakpoint stub that enabled sites call: records the frame, then stops through `stop`.
+fn build_site_stub(
+    out: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+) {
+    out.signature = lower::site_stub_signature();
+    out.name = UserFuncName::user(lower::NS_SITE_STUB, 0);
+    let mut b = FunctionBuilder::new(out, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let [vmctx, site, frame] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
+    b.ins()
+        .store(MemFlagsData::trusted(), frame, vmctx, OFFSET_DEBUG_FRAME);
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
+    s.params
+        .extend([types::I64, types::I32, types::I64].map(AbiParam::new));
+    let sref = b.import_signature(s);
+    let f = b
+        .ins()
+        .load(types::I64, MemFlagsData::trusted(), vmctx, OFFSET_STOP);
+    let reason = b.ins().iconst(types::I32, STOP_SITE as i64);
+    b.ins().call_indirect(sref, f, &[vmctx, reason, site]);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(frontend);
+}

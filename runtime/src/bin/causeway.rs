@@ -1,0 +1,145 @@
+//! The `causeway` command-line tool: runs and compiles programs for the Causeway engine.
+//!
+//! It parses arguments, calls the runtime, and renders results and errors; it owns no execution logic.
+
+use causeway_engine::ir::parse::parse_module;
+use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
+use causeway_engine::stop::Stop;
+use causeway_runtime::{run_ir, RunIrOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "causeway",
+    version,
+    about = "A JIT-compiling execution engine for resource-oriented programs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a function of a textual IR module (`.ir`) and print its result.
+    RunIr {
+        file: String,
+        /// The function to call.
+        #[arg(long, default_value = "main")]
+        func: String,
+        /// Arguments of the function (integers).
+        #[arg(long = "arg", allow_negative_numbers = true)]
+        args: Vec<i64>,
+        /// Fuel budget (one unit per IR instruction); without it the run is unmetered.
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// Run on the reference interpreter instead of the JIT.
+        #[arg(long)]
+        interp: bool,
+        /// Compile without Cranelift optimizations.
+        #[arg(long)]
+        no_opt: bool,
+    },
+    /// Compile an IR module and print it at some stage.
+    Compile {
+        file: String,
+        #[arg(long, value_enum, default_value = "asm")]
+        emit: Emit,
+        /// Compile debuggable code (breakpoint sites at every `mark`).
+        #[arg(long)]
+        debuggable: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    Ir,
+    Clif,
+    Asm,
+}
+
+fn read(file: &str) -> Result<String, String> {
+    std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::RunIr {
+            file,
+            func,
+            args,
+            fuel,
+            interp,
+            no_opt,
+        } => {
+            let text = read(&file)?;
+            let opts = RunIrOptions {
+                function: func,
+                args,
+                fuel,
+                interpreter: interp,
+                opt_level: if no_opt { OptLevel::None } else { OptLevel::Speed },
+            };
+            let out = run_ir(&text, &opts).map_err(|e| format!("{file}: {e}"))?;
+            for line in &out.output {
+                println!("{line}");
+            }
+            match out.stop {
+                Stop::Finished(vals) => {
+                    let vals: Vec<String> = vals.iter().map(|v| v.to_string()).collect();
+                    println!("{}", vals.join(" "));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Stop::OutOfFuel => {
+                    eprintln!("stopped: out of fuel");
+                    Ok(ExitCode::from(3))
+                }
+                other => {
+                    eprintln!("stopped: {other}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Compile {
+            file,
+            emit,
+            debuggable,
+        } => {
+            let text = read(&file)?;
+            let module = parse_module(&text).map_err(|e| format!("{file}:{e}"))?;
+            if let Emit::Ir = emit {
+                causeway_engine::ir::verify::verify_module(&module).map_err(|e| format!("{file}: {e}"))?;
+                print!("{module}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let opts = CompileOptions {
+                keep_text: true,
+                debuggable,
+                ..Default::default()
+            };
+            let compiled =
+                CompiledModule::compile(Arc::new(module), opts).map_err(|e| format!("{file}: {e}"))?;
+            for (f, (clif, asm)) in compiled.module.funcs.iter().zip(&compiled.text) {
+                println!("; function @{}", f.name);
+                match emit {
+                    Emit::Clif => println!("{clif}"),
+                    _ => println!("{asm}"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Shared helpers of Causeway's integration tests: run an IR program on a chosen tier with the
+//! standard test imports, resuming through fuel stops, and report everything observable.
+
+pub mod gen;
+
+use causeway_engine::host::{HostOutcome, Linker};
+use causeway_engine::instance::{Instance, InstanceConfig};
+use causeway_engine::ir::Module;
+use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
+use causeway_engine::stop::Stop;
+use std::sync::{Arc, Mutex};
+
+/// Which engine tier runs a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    Interp,
+    Jit,
+    JitNoOpt,
+    JitDebuggable,
+}
+
+pub const ALL_TIERS: [Tier; 4] = [Tier::Interp, Tier::Jit, Tier::JitNoOpt, Tier::JitDebuggable];
+
+/// Everything observable about a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub stop: Stop,
+    pub output: Vec<i64>,
+    pub fuel_left: Option<i64>,
+    pub fuel_stops: u32,
+    pub globals: Vec<i64>,
+    /// FNV-1a hash of every readable region's bytes.
+    pub memory_hash: u64,
+}
+
+/// Links `print(i64)` (records its argument) and `observe(i64, i64) -> i64` (records and mixes).
+pub fn test_linker(output: Arc<Mutex<Vec<i64>>>) -> Linker {
+    let mut l = Linker::new();
+    let out = output.clone();
+    l.define("print", move |_, args, _| {
+        out.lock().unwrap().push(args[0]);
+        Ok(HostOutcome::Return)
+    });
+    let out = output;
+    l.define("observe", move |_, args, results| {
+        out.lock().unwrap().extend_from_slice(args);
+        results[0] = args[0].wrapping_mul(31).wrapping_add(args[1]);
+        Ok(HostOutcome::Return)
+    });
+    l
+}
+
+pub fn instantiate(
+    module: &Arc<Module>,
+    tier: Tier,
+    linker: &mut Linker,
+    config: InstanceConfig,
+) -> Instance {
+    match tier {
+        Tier::Interp => Instance::new_interp(module.clone(), linker, config).expect("instantiate"),
+        _ => {
+            let opts = CompileOptions {
+                opt_level: if tier == Tier::JitNoOpt {
+                    OptLevel::None
+                } else {
+                    OptLevel::Speed
+                },
+                metered: true,
+                debuggable: tier == Tier::JitDebuggable,
+                keep_text: false,
+            };
+            let compiled = CompiledModule::compile(module.clone(), opts).expect("compile");
+            Instance::new_jit(Arc::new(compiled), linker, config).expect("instantiate")
+        }
+    }
+}
+
+/// Runs `entry` with `fuel`; on `OutOfFuel`, adds `refuel` (if any) and resumes, up to `max_stops`.
+pub fn run(
+    module: &Arc<Module>,
+    tier: Tier,
+    entry: &str,
+    args: &[i64],
+    fuel: Option<u64>,
+    refuel: Option<u64>,
+) -> Outcome {
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let mut linker = test_linker(output.clone());
+    for imp in &module.imports {
+        if !linker.contains(&imp.name) {
+            panic!(
+                "test programs may import only print and observe, not {}",
+                imp.name
+            );
+        }
+    }
+    let config = InstanceConfig {
+        fuel,
+        max_depth: 1000,
+        ..Default::default()
+    };
+    let mut inst = instantiate(module, tier, &mut linker, config);
+    let mut stop = inst.call(entry, args).expect("call");
+    let mut fuel_stops = 0;
+    while stop == Stop::OutOfFuel {
+        let Some(r) = refuel else { break };
+        fuel_stops += 1;
+        assert!(fuel_stops < 1_000_000, "refuelling never ends");
+        inst.add_fuel(r);
+        stop = inst.resume().expect("resume");
+    }
+    let mem = inst.memory();
+    let mut hash = 0xcbf29ce484222325u64;
+    for (base, size, rights) in mem.regions().collect::<Vec<_>>() {
+        if rights != causeway_engine::ir::Rights::None {
+            for b in mem.read(base, size as usize).unwrap() {
+                hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
+            }
+        }
+    }
+    let output = output.lock().unwrap().clone();
+    Outcome {
+        stop,
+        output,
+        fuel_left: inst.fuel(),
+        fuel_stops,
+        globals: inst.globals().to_vec(),
+        memory_hash: hash,
+    }
+}

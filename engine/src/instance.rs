@@ -545,6 +545,33 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// At a breakpoint: writes variable `var` of the current frame; the guest sees the new value when
+    /// it resumes (debuggable JIT code reloads its variables from the frame's spill slots).
+    pub fn set_debug_frame_var(&mut self, var: u32, value: i64) -> Result<(), InstanceError> {
+        let ok = match &mut self.tier {
+            Tier::Interp(i) => i.set_frame_var(var, value),
+            Tier::Jit { .. } => {
+                let frame = self.state.vmctx.debug_frame;
+                let func = self.state.last_site.map(|s| self.state.module.func(s.func));
+                match func.and_then(|f| f.vars.get(var as usize).copied()) {
+                    Some(ty) if !frame.is_null() && self.resumable => {
+                        // SAFETY: debug_frame points at the spill slots of the frame stopped at the
+                        // site (alive on the suspended guest stack); `var` indexes one of them.
+                        unsafe { *frame.add(var as usize) = ir::normalize(ty, value) };
+                        self.state.vmctx.debug_reload = 1;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        };
+        ok.then_some(()).ok_or(InstanceError::NotResumable(
+            "is not stopped at a breakpoint with that variable",
+        ))
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
         // A suspended coroutine must not be unwound: its JIT frames have no unwind info.

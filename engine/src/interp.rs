@@ -185,6 +185,25 @@ impl Interpreter {
         self.frames.iter().map(|fr| self.view(fr))
     }
 
+    /// Writes variable `var` of the innermost frame (a debugger's write), normalized to its type.
+    /// Returns false if there is no frame or no such variable.
+    pub fn set_frame_var(&mut self, var: u32, value: i64) -> bool {
+        let Some(fr) = self.frames.last() else {
+            return false;
+        };
+        let func = &self.module.funcs[fr.func as usize];
+        let Some(&ty) = func.vars.get(var as usize) else {
+            return false;
+        };
+        match self.vals.get_mut(fr.base + var as usize) {
+            Some(slot) => {
+                *slot = crate::ir::normalize(ty, value);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn view(&self, fr: &Frame) -> FrameView<'_> {
         let n = self.module.funcs[fr.func as usize].vars.len();
         FrameView {

@@ -39,6 +39,8 @@ pub enum MemoryError {
     },
     #[error("address space of {0:#x} bytes is larger than the limit {MAX_A64_SIZE:#x}")]
     TooLarge(u64),
+    #[error("changing the protection of {base:#x}+{size:#x} failed: {message}")]
+    Protect { base: u64, size: u64, message: String },
 }
 
 /// One instance's guest address space.
@@ -141,7 +143,7 @@ impl GuestMemory {
         if overlaps {
             return Err(MemoryError::Overlap { base, size });
         }
-        self.protect(base, size, rights);
+        self.protect(base, size, rights)?;
         self.regions.insert(base, (size, rights));
         Ok(())
     }
@@ -149,7 +151,7 @@ impl GuestMemory {
     /// Changes the rights of the region that starts at `base`.
     pub fn set_rights(&mut self, base: u64, rights: Rights) -> Result<(), MemoryError> {
         let (size, _) = *self.regions.get(&base).ok_or(MemoryError::NoRegion(base))?;
-        self.protect(base, size, rights);
+        self.protect(base, size, rights)?;
         self.regions.insert(base, (size, rights));
         Ok(())
     }
@@ -166,7 +168,7 @@ impl GuestMemory {
                 libc::MADV_DONTNEED,
             );
         }
-        self.protect(base, size, Rights::None);
+        self.protect(base, size, Rights::None)?;
         Ok(())
     }
 
@@ -175,7 +177,7 @@ impl GuestMemory {
         self.regions.iter().map(|(&b, &(s, r))| (b, s, r))
     }
 
-    fn protect(&mut self, base: u64, size: u64, rights: Rights) {
+    fn protect(&mut self, base: u64, size: u64, rights: Rights) -> Result<(), MemoryError> {
         let prot = match rights {
             Rights::None => region::Protection::NONE,
             Rights::Read => region::Protection::READ,
@@ -183,10 +185,14 @@ impl GuestMemory {
         };
         // SAFETY: the range is page-aligned and inside our reservation (callers checked); changing
         // its protection affects no memory outside this instance.
-        unsafe {
-            region::protect(self.base.as_ptr().add(base as usize), size as usize, prot)
-                .expect("mprotect of a range inside our own reservation cannot fail");
-        }
+        // It can still fail when the kernel runs out of mappings (vm.max_map_count).
+        unsafe { region::protect(self.base.as_ptr().add(base as usize), size as usize, prot) }.map_err(|e| {
+            MemoryError::Protect {
+                base,
+                size,
+                message: e.to_string(),
+            }
+        })
     }
 
     /// Whether every byte of `[addr, addr+len)` lies in regions with at least `needed` rights.
@@ -256,7 +262,7 @@ impl GuestMemory {
             let (&b, &(s, r)) = self.regions.range(..=at).next_back().expect("checked above");
             let chunk_end = end.min(b + s);
             if r != Rights::ReadWrite {
-                self.protect(b, s, Rights::ReadWrite);
+                self.protect(b, s, Rights::ReadWrite)?;
             }
             let src = &bytes[(at - addr) as usize..(chunk_end - addr) as usize];
             // SAFETY: [at, chunk_end) lies in region b, now writable, inside the reservation.
@@ -264,7 +270,7 @@ impl GuestMemory {
                 std::ptr::copy_nonoverlapping(src.as_ptr(), self.base.as_ptr().add(at as usize), src.len())
             };
             if r != Rights::ReadWrite {
-                self.protect(b, s, r);
+                self.protect(b, s, r)?;
             }
             at = chunk_end;
         }

@@ -1,5 +1,7 @@
 //! Causeway's integration tests: one binary, one module per area (as wasmtime's `tests/all`).
 
 mod corpus;
+mod debug;
 mod differential;
 mod hostile;
+mod malformed;

@@ -17,10 +17,9 @@
 //! Misuse is a bug in the front end and panics: adding to a block that is already terminated,
 //! switching to a block that was not created, asking for a parameter that does not exist.
 
-use super::{BinOp, UnOp};
 use super::{
-    Block, BlockId, Cond, FuncId, Function, GlobalId, ImportId, Inst, InstKind, MemWidth, Operand, Signature,
-    SourceLoc, Terminator, TrapCode, Type, Var,
+    BinOp, Block, BlockId, Cond, FuncId, Function, GlobalId, ImportId, Inst, InstKind, MemWidth, Operand,
+    Signature, SourceLoc, Terminator, TrapCode, Type, UnOp, Var,
 };
 
 /// Builds one function; see the module documentation.

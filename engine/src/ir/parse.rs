@@ -35,11 +35,10 @@
 
 use super::print::{is_name_byte, name_text};
 use super::{
-    AddrWidth, Block, BlockId, Cond, DataInit, FuncId, Function, Global, GlobalId, Import, ImportId,
+    AddrWidth, BinOp, Block, BlockId, Cond, DataInit, FuncId, Function, Global, GlobalId, Import, ImportId,
     ImportKind, Inst, InstKind, MemWidth, Metering, Module, Operand, RegionDecl, Rights, Signature,
-    SourceLoc, Terminator, TrapCode, Type, Var,
+    SourceLoc, Terminator, TrapCode, Type, UnOp, Var,
 };
-use super::{BinOp, UnOp};
 use std::collections::HashMap;
 
 /// A parse (or name-resolution) error at a 1-based line and column.
@@ -1839,7 +1838,13 @@ block0:
             19,
             "expected `,` or `)` after type, found `{`",
         );
-        assert_err("func @f() -> () {\nblock0:\n    return\n}\nx", 5, 1, "expected `func` or a directive (`memory`, `metering`, `region`, `data`, `global`, `import`, `table`), found `x`");
+        assert_err(
+            "func @f() -> () {\nblock0:\n    return\n}\nx",
+            5,
+            1,
+            "expected `func` or a directive (`memory`, `metering`, `region`, `data`, `global`, `import`, \
+             `table`), found `x`",
+        );
         assert_err("func @ () -> () {\n}\n", 1, 6, "expected a name after `@`");
         assert_err("func @\"\\xff\"() -> () {\n}\n", 1, 6, "name is not valid UTF-8");
         assert_err("é", 1, 1, "unexpected character `é`");

@@ -614,7 +614,8 @@ block0:
     /// A module whose `@main(v0: i64, v1: i32) -> (i64)` with `v2: i64, v3: i32` runs `body`.
     fn with_body(body: &str) -> Module {
         let text = format!(
-            "{HEAD}\nfunc @main(v0: i64, v1: i32) -> (i64) {{\n    vars v2: i64, v3: i32\nblock0:\n{body}    return v0\n}}\n"
+            "{HEAD}\nfunc @main(v0: i64, v1: i32) -> (i64) {{\n    vars v2: i64, v3: i32\nblock0:\n\
+             {body}    return v0\n}}\n"
         );
         match parse_module(&text) {
             Ok(m) => m,

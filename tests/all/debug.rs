@@ -1,0 +1,143 @@
+//! Breakpoints and stepping over debuggable JIT code (patched sites) and the interpreter: both tiers
+//! stop at the same guest locations with the same frame variables, and normal code has no sites.
+
+use causeway_engine::exec::DebugSites;
+use causeway_engine::host::Linker;
+use causeway_engine::instance::{Instance, InstanceConfig, InstanceError};
+use causeway_engine::ir::parse::parse_module;
+use causeway_engine::ir::SourceLoc;
+use causeway_engine::jit::{CompileOptions, CompiledModule};
+use causeway_engine::stop::Stop;
+use causeway_tests::{instantiate, Tier};
+use std::sync::Arc;
+
+/// sum = 0; for i in 0..4 { sum += i } — one `mark` per "guest instruction".
+const LOOP: &str = "
+func @main() -> (i64) {
+    vars v0: i64, v1: i64, v2: i32
+block0:
+    mark #0x100
+    v0 = iconst 0
+    mark #0x104
+    v1 = iconst 0
+    jump block1
+block1:
+    mark #0x108
+    v0 = add v0, v1
+    mark #0x10c
+    v1 = add v1, 1
+    mark #0x110
+    v2 = icmp lt_s v1, 4
+    brif v2, block1, block2
+block2:
+    mark #0x114
+    return v0
+}
+";
+
+fn module() -> Arc<causeway_engine::ir::Module> {
+    Arc::new(parse_module(LOOP).unwrap())
+}
+
+fn debuggable(tier: Tier) -> Instance {
+    instantiate(&module(), tier, &mut Linker::new(), InstanceConfig::default())
+}
+
+#[test]
+fn normal_code_has_no_sites_and_debuggable_code_starts_with_them_patched_out() {
+    let normal = CompiledModule::compile(module(), CompileOptions::default()).unwrap();
+    assert_eq!(normal.site_count(), 0);
+    let dbg = CompiledModule::compile(
+        module(),
+        CompileOptions {
+            debuggable: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(dbg.site_count(), 6);
+    for site in 0..dbg.site_count() {
+        for bytes in dbg.site_bytes(site) {
+            assert!(
+                bytes.iter().all(|&b| [0x0f, 0x1f, 0x44, 0x00, 0x90].contains(&b)),
+                "not a nop: {bytes:x?}"
+            );
+        }
+    }
+    let mut inst =
+        Instance::new_jit(Arc::new(normal), &mut Linker::new(), InstanceConfig::default()).unwrap();
+    let mut sites = DebugSites::default();
+    sites.breakpoints.insert(SourceLoc(0x108));
+    assert!(matches!(
+        inst.set_debug_sites(sites),
+        Err(InstanceError::NotDebuggable)
+    ));
+}
+
+#[test]
+fn a_breakpoint_stops_every_time_its_site_is_reached_with_the_frame_visible() {
+    for tier in [Tier::Interp, Tier::JitDebuggable] {
+        let mut inst = debuggable(tier);
+        let mut sites = DebugSites::default();
+        sites.breakpoints.insert(SourceLoc(0x10c));
+        inst.set_debug_sites(sites).unwrap();
+        let mut stop = inst.call("main", &[]).unwrap();
+        let mut seen = Vec::new();
+        while let Stop::Breakpoint { loc } = stop {
+            assert_eq!(loc, SourceLoc(0x10c));
+            let (_, vars) = inst.debug_frame_vars().expect("frame at a breakpoint");
+            seen.push((vars[0], vars[1]));
+            stop = inst.resume().unwrap();
+        }
+        assert_eq!(stop, Stop::Finished(vec![6]), "{tier:?}");
+        // At 0x10c, sum already includes i, and i is not incremented yet.
+        assert_eq!(seen, vec![(0, 0), (1, 1), (3, 2), (6, 3)], "{tier:?}");
+    }
+}
+
+#[test]
+fn single_stepping_visits_the_same_locations_on_both_tiers_and_breakpoints_can_be_cleared() {
+    let mut traces = Vec::new();
+    for tier in [Tier::Interp, Tier::JitDebuggable] {
+        let mut inst = debuggable(tier);
+        inst.set_debug_sites(DebugSites {
+            single_step: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut stop = inst.call("main", &[]).unwrap();
+        let mut trace = Vec::new();
+        while let Stop::Breakpoint { loc } = stop {
+            trace.push(loc.0);
+            if trace.len() == 5 {
+                // Clear everything mid-run: the rest runs without stopping.
+                inst.set_debug_sites(DebugSites::default()).unwrap();
+            }
+            stop = inst.resume().unwrap();
+        }
+        assert_eq!(stop, Stop::Finished(vec![6]));
+        traces.push(trace);
+    }
+    assert_eq!(traces[0], vec![0x100, 0x104, 0x108, 0x10c, 0x110]);
+    assert_eq!(traces[0], traces[1]);
+}
+
+#[test]
+fn a_debugger_write_to_a_frame_variable_is_seen_by_the_guest() {
+    for tier in [Tier::Interp, Tier::JitDebuggable] {
+        let mut inst = debuggable(tier);
+        let mut sites = DebugSites::default();
+        sites.breakpoints.insert(SourceLoc(0x10c));
+        inst.set_debug_sites(sites).unwrap();
+        assert_eq!(
+            inst.call("main", &[]).unwrap(),
+            Stop::Breakpoint {
+                loc: SourceLoc(0x10c)
+            }
+        );
+        inst.set_debug_frame_var(0, 100).unwrap();
+        inst.set_debug_sites(DebugSites::default()).unwrap();
+        assert_eq!(inst.resume().unwrap(), Stop::Finished(vec![106]), "{tier:?}");
+        assert!(inst.set_debug_frame_var(0, 1).is_err(), "no frame after the run");
+    }
+}

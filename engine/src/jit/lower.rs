@@ -6,7 +6,11 @@
 //! debuggable code). Every rule here mirrors `interp`; `crate::fuel` decides costs and check points.
 //! It must never execute anything or touch code memory.
 
-use super::vmctx::*;
+use super::vmctx::{
+    TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH, OFFSET_DEPTH_LIMIT, OFFSET_FUEL, OFFSET_GLOBALS,
+    OFFSET_HOST_CALL, OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STOP, OFFSET_TABLE, OFFSET_TABLE_LEN,
+    STOP_TRAP,
+};
 use super::CompileOptions;
 use crate::fuel;
 use crate::ir::{
@@ -49,6 +53,8 @@ pub fn ir_trap_code(code: TrapCode) -> IrTrap {
 pub const NS_FUNC: u32 = 0;
 /// External-name namespace of the breakpoint stub.
 pub const NS_SITE_STUB: u32 = 1;
+/// External-name namespace of the check stub (the slow path of fuel and interrupt checks).
+pub const NS_CHECK_STUB: u32 = 3;
 
 /// A guest location as the JIT records it: loc ids index a module-wide table of these.
 #[derive(Clone, Copy, Debug)]
@@ -74,9 +80,10 @@ pub fn clif_type(t: ir::Type) -> types::Type {
     }
 }
 
-/// The native signature of an IR function: `(vmctx, params...) -> results` in the tail convention.
+/// The native signature of an IR function: `(vmctx, params...) -> results` in the platform
+/// convention (callee-saved registers keep guest values alive across calls).
 pub fn clif_signature(sig: &Signature) -> cranelift_codegen::ir::Signature {
-    let mut s = cranelift_codegen::ir::Signature::new(CallConv::Tail);
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
     s.params.push(AbiParam::new(types::I64));
     s.params
         .extend(sig.params.iter().map(|&t| AbiParam::new(clif_type(t))));
@@ -88,6 +95,13 @@ pub fn clif_signature(sig: &Signature) -> cranelift_codegen::ir::Signature {
 fn sysv_sig(params: &[types::Type]) -> cranelift_codegen::ir::Signature {
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
     s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+    s
+}
+
+/// The signature of the check stub: `(vmctx)`, preserving every register.
+pub fn check_stub_signature() -> cranelift_codegen::ir::Signature {
+    let mut s = cranelift_codegen::ir::Signature::new(CallConv::PreserveAll);
+    s.params.push(AbiParam::new(types::I64));
     s
 }
 
@@ -155,6 +169,7 @@ struct Lowerer<'a, 'b> {
     host_sig: Option<SigRef>,
     stop_sig: Option<SigRef>,
     site_stub: Option<FuncRef>,
+    check_stub: Option<FuncRef>,
     /// Debuggable code: the stack slot holding every variable, and which were written since the last
     /// spill.
     debug_frame: Option<cranelift_codegen::ir::StackSlot>,
@@ -207,6 +222,7 @@ pub fn lower_function(
         host_sig: None,
         stop_sig: None,
         site_stub: None,
+        check_stub: None,
         debug_frame: None,
         dirty: vec![false; func.vars.len()],
     };
@@ -282,18 +298,21 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             fuel_left = Some(self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL));
         }
         if is_check_point {
-            let int = self.b.ins().load(types::I32, trusted(), self.interrupt, 0);
-            let mut stop = self.b.ins().icmp_imm_s(IntCC::NotEqual, int, 0);
-            if let Some(f) = fuel_left {
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, f, 0);
-                stop = self.b.ins().bor(stop, neg);
-            }
+            // Two compare-and-branch pairs into one cold block: cheaper than combining the flags.
             let slow = self.b.create_block();
             let body = self.b.create_block();
             self.b.set_cold_block(slow);
-            self.b.ins().brif(stop, slow, &[], body, &[]);
+            if let Some(f) = fuel_left {
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, f, 0);
+                let check_int = self.b.create_block();
+                self.b.ins().brif(neg, slow, &[], check_int, &[]);
+                self.b.switch_to_block(check_int);
+            }
+            let int = self.b.ins().load(types::I32, trusted(), self.interrupt, 0);
+            self.b.ins().brif(int, slow, &[], body, &[]);
             self.b.switch_to_block(slow);
-            self.call_stop(STOP_CHECK, 0);
+            let stub = self.stub_ref(NS_CHECK_STUB, false);
+            self.b.ins().call(stub, &[self.vmctx]);
             self.b.ins().jump(body, &[]);
             self.b.switch_to_block(body);
         }
@@ -303,6 +322,40 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.set_loc(block.term_loc);
         self.flush_dirty();
         self.lower_terminator(&block.term, block.term_loc);
+    }
+
+    /// The check stub or (patchable) site stub, imported once per function.
+    fn stub_ref(&mut self, ns: u32, patchable: bool) -> FuncRef {
+        let cached = if ns == NS_SITE_STUB {
+            self.site_stub
+        } else {
+            self.check_stub
+        };
+        if let Some(r) = cached {
+            return r;
+        }
+        let sig = if ns == NS_SITE_STUB {
+            site_stub_signature()
+        } else {
+            check_stub_signature()
+        };
+        let sig = self.b.import_signature(sig);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(ns, 0));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable,
+        });
+        if ns == NS_SITE_STUB {
+            self.site_stub = Some(r);
+        } else {
+            self.check_stub = Some(r);
+        }
+        r
     }
 
     fn call_stop(&mut self, reason: u32, payload: u64) {
@@ -769,24 +822,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         });
         self.tables.site_loc_ids.push(loc_id);
         let site = (self.tables.sites.len() - 1) as i64;
-        let stub = match self.site_stub {
-            Some(s) => s,
-            None => {
-                let sig = self.b.import_signature(site_stub_signature());
-                let name = self
-                    .b
-                    .func
-                    .declare_imported_user_function(UserExternalName::new(NS_SITE_STUB, 0));
-                let r = self.b.import_function(ExtFuncData {
-                    name: ExternalName::user(name),
-                    signature: sig,
-                    colocated: true,
-                    patchable: true,
-                });
-                self.site_stub = Some(r);
-                r
-            }
-        };
+        let stub = self.stub_ref(NS_SITE_STUB, true);
         let slot = self.debug_frame.expect("sites exist only in debuggable code");
         let frame = self.b.ins().stack_addr(types::I64, slot, 0);
         let site_v = self.b.ins().iconst(types::I64, site);

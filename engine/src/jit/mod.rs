@@ -124,6 +124,9 @@ fn make_isa(opts: &CompileOptions) -> Result<OwnedTargetIsa, CompileError> {
     set(&mut flags, "preserve_frame_pointers", "true")?;
     set(&mut flags, "enable_probestack", "true")?;
     set(&mut flags, "probestack_strategy", "inline")?;
+    // Guest functions use the platform convention (it has callee-saved registers); more results
+    // than return registers go through a hidden return area.
+    set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     let builder = cranelift_native::builder().map_err(|e| CompileError::UnsupportedHost(e.to_string()))?;
     builder
         .finish(settings::Flags::new(flags))
@@ -277,9 +280,14 @@ impl CompiledModule {
             tramp_index.insert(sig.clone(), pieces.len());
             pieces.push(piece);
         }
+        ctx.clear();
+        build_stop_stub(false, &mut ctx.func, &mut fctx, isa.frontend_config());
+        let (piece, _, _) = compile_clif(&isa, &mut ctx, "<check stub>", false)?;
+        pieces.push(piece);
+        let check_stub_index = pieces.len() - 1;
         let stub_index = if opts.debuggable {
             ctx.clear();
-            build_site_stub(&mut ctx.func, &mut fctx, isa.frontend_config());
+            build_stop_stub(true, &mut ctx.func, &mut fctx, isa.frontend_config());
             let (piece, _, _) = compile_clif(&isa, &mut ctx, "<breakpoint stub>", false)?;
             pieces.push(piece);
             Some(pieces.len() - 1)
@@ -306,6 +314,7 @@ impl CompiledModule {
                     let target = match ns {
                         lower::NS_FUNC => offsets.get(idx as usize).copied(),
                         lower::NS_SITE_STUB => stub_index.map(|s| offsets[s]),
+                        lower::NS_CHECK_STUB => Some(offsets[check_stub_index]),
                         _ => None,
                     };
                     let at = offsets[pi] + roff as usize;
@@ -547,21 +556,41 @@ fn build_entry_trampoline(
     b.finalize(frontend);
 }
 
-/// The breakpoint stub that enabled sites call: records the frame, then stops through `stop`.
-fn build_site_stub(
+/// The stubs that JIT code calls on its slow paths. They preserve every register, so that a cold
+/// call inside a hot loop costs the loop no spills: the check stub stops through `stop` for fuel and
+/// interrupts; the site stub (what enabled breakpoint sites call) records the frame first.
+fn build_stop_stub(
+    site: bool,
     out: &mut Function,
     fctx: &mut FunctionBuilderContext,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
 ) {
-    out.signature = lower::site_stub_signature();
-    out.name = UserFuncName::user(lower::NS_SITE_STUB, 0);
+    out.signature = if site {
+        lower::site_stub_signature()
+    } else {
+        lower::check_stub_signature()
+    };
+    out.name = UserFuncName::user(
+        if site {
+            lower::NS_SITE_STUB
+        } else {
+            lower::NS_CHECK_STUB
+        },
+        0,
+    );
     let mut b = FunctionBuilder::new(out, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let [vmctx, site, frame] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
-    b.ins()
-        .store(MemFlagsData::trusted(), frame, vmctx, OFFSET_DEBUG_FRAME);
+    let vmctx = b.block_params(entry)[0];
+    let (reason, payload) = if site {
+        let [site, frame] = [1, 2].map(|i| b.block_params(entry)[i]);
+        b.ins()
+            .store(MemFlagsData::trusted(), frame, vmctx, OFFSET_DEBUG_FRAME);
+        (STOP_SITE, site)
+    } else {
+        (STOP_CHECK, b.ins().iconst(types::I64, 0))
+    };
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
     s.params
         .extend([types::I64, types::I32, types::I64].map(AbiParam::new));
@@ -569,8 +598,8 @@ fn build_site_stub(
     let f = b
         .ins()
         .load(types::I64, MemFlagsData::trusted(), vmctx, OFFSET_STOP);
-    let reason = b.ins().iconst(types::I32, STOP_SITE as i64);
-    b.ins().call_indirect(sref, f, &[vmctx, reason, site]);
+    let reason = b.ins().iconst(types::I32, reason as i64);
+    b.ins().call_indirect(sref, f, &[vmctx, reason, payload]);
     b.ins().return_(&[]);
     b.seal_all_blocks();
     b.finalize(frontend);

@@ -117,7 +117,12 @@ struct RunState {
     values: Vec<i64>,
     /// The breakpoint site the guest last passed (debuggable JIT code).
     last_site: Option<LocEntry>,
+    /// Lowest usable address of the guest stack (JIT): host functions need headroom above it.
+    stack_limit: usize,
 }
+
+/// Stack a host function may use on the guest stack; a host call with less left traps instead.
+const HOST_STACK_HEADROOM: usize = 256 * 1024;
 
 enum Tier {
     Jit {
@@ -234,6 +239,7 @@ impl Instance {
             results_ready: false,
             values: Vec::new(),
             last_site: None,
+            stack_limit: 0,
         });
         state.vmctx.globals = state.globals.as_mut_ptr();
         state.vmctx.run_state = &mut *state as *mut RunState as *mut u8;
@@ -342,6 +348,7 @@ impl Instance {
                         DefaultStack::new(*stack_size).map_err(|e| InstanceError::Stack(e.to_string()))?
                     }
                 };
+                self.state.stack_limit = corosensei::stack::Stack::limit(&stack).get();
                 let tramp = compiled
                     .trampoline(sig)
                     .expect("every function signature has a trampoline");
@@ -633,6 +640,22 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
     // SAFETY: JIT code passes its own vmctx, whose run_state points at the live RunState.
     let state = unsafe { (*vmctx).run_state as *mut RunState };
     let import = ImportId(import);
+    let here = &import as *const ImportId as usize;
+    // SAFETY: reading a plain field of the live state.
+    if here.saturating_sub(unsafe { (*state).stack_limit }) < HOST_STACK_HEADROOM {
+        // Deep guest recursion left too little stack for host code: stop before entering it.
+        // SAFETY: as below.
+        let func = unsafe { (*state).compiled.as_ref().and_then(|c| c.loc(loc_id)) };
+        let trap = Trap {
+            code: ir::TrapCode::StackOverflow,
+            loc: func.and_then(|f| f.loc),
+            func: func.map(|f| f.func),
+        };
+        loop {
+            // SAFETY: on the guest coroutine; a trap is terminal and nothing here needs dropping.
+            unsafe { suspend(state, Stop::Trap(trap.clone())) };
+        }
+    }
     let outcome = {
         // SAFETY: the run loop is blocked in `resume` while guest code runs, so these accesses do not
         // overlap with any other use of the state; `values` has room for max(params, results) slots.

@@ -205,3 +205,36 @@ fn an_interp_instance_and_a_jit_instance_refuse_unknown_functions_and_bad_arity(
     assert!(inst.call("nope", &[]).is_err());
     assert!(inst.call("main", &[1]).is_err());
 }
+
+#[test]
+fn host_calls_from_deep_recursion_trap_instead_of_overflowing_in_host_code() {
+    let text = "
+import effect @print(i64) -> ()
+func @down(v0: i64) -> (i64) {
+block0:
+    hostcall @print(v0)
+    v0 = add v0, 1
+    v0 = call @down(v0)
+    return v0
+}
+func @main() -> (i64) {
+    vars v0: i64
+block0:
+    v0 = call @down(0)
+    return v0
+}
+";
+    let module = Arc::new(parse_module(text).unwrap());
+    let mut linker = Linker::new();
+    linker.define("print", |_, _, _| Ok(HostOutcome::Return));
+    let config = InstanceConfig {
+        max_depth: u64::MAX,
+        stack_size: 1 << 20,
+        ..Default::default()
+    };
+    let mut inst = instantiate(&module, Tier::Jit, &mut linker, config);
+    match inst.call("main", &[]).unwrap() {
+        Stop::Trap(t) => assert_eq!(t.code, TrapCode::StackOverflow),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,5 +1,6 @@
 //! Causeway's integration tests: one binary, one module per area (as wasmtime's `tests/all`).
 
+mod cli;
 mod corpus;
 mod debug;
 mod differential;

@@ -90,7 +90,7 @@ impl FuncGen<'_> {
             .then_some(SourceLoc((self.index as u64) << 16 | self.next_loc))
     }
     fn addr(&mut self, width: MemWidth) -> (Operand, i32) {
-        if self.rng.chance(85) {
+        if self.rng.chance(95) {
             let off = self.rng.below(0x1000 - width.bytes() as u64);
             let split = self.rng.below(16) as i64;
             (Operand::Imm((SCRATCH + off) as i64 - split), split as i32)
@@ -118,11 +118,21 @@ impl FuncGen<'_> {
             },
             2..=7 => {
                 let op = self.rng.pick(&BinOp::ALL);
+                let traps_on_zero = matches!(op, BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU);
+                // Variables start at zero: mostly divide by a nonzero constant so runs go on.
+                let b = if traps_on_zero && self.rng.chance(97) {
+                    Operand::Imm(normalize(
+                        dst_ty,
+                        self.rng.pick(&[1, -1, 2, 3, 7, -9, 1000, i64::MAX]),
+                    ))
+                } else {
+                    self.operand(dst_ty)
+                };
                 InstKind::Binary {
                     op,
                     dst: self.var_of(dst_ty),
                     a: self.operand(dst_ty),
-                    b: self.operand(dst_ty),
+                    b,
                 }
             }
             8 => loop {

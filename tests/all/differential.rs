@@ -45,3 +45,40 @@ fn unoptimized_and_debuggable_jit_agree_too() {
         check_seed(seed, &[Tier::JitNoOpt, Tier::JitDebuggable]);
     }
 }
+
+#[test]
+fn the_generator_reaches_every_kind_of_stop() {
+    use causeway_engine::stop::Stop;
+    use std::collections::BTreeMap;
+    let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
+    for seed in 0..600 {
+        let module = Arc::new(random_module(seed));
+        let fuel = if seed % 3 == 0 {
+            None
+        } else {
+            Some(50 + seed % 400)
+        };
+        let out = run(&module, Tier::Interp, "f0", &[], fuel, None);
+        let kind = match out.stop {
+            Stop::Finished(_) => "finished".to_string(),
+            Stop::Trap(t) => t.code.name(),
+            other => format!("{other:?}")
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        };
+        *kinds.entry(kind).or_default() += 1;
+    }
+    eprintln!("{kinds:?}");
+    assert!(kinds.get("finished").copied().unwrap_or(0) >= 300, "{kinds:?}");
+    for k in [
+        "OutOfFuel",
+        "memory_access",
+        "division_by_zero",
+        "integer_overflow",
+        "bad_indirect_target",
+    ] {
+        assert!(kinds.contains_key(k), "no {k} in {kinds:?}");
+    }
+}

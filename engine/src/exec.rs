@@ -7,7 +7,7 @@
 use crate::ir::{ImportId, SourceLoc};
 use crate::memory::GuestMemory;
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::AtomicI64;
 
 /// Fuel and call-depth state. `repr(C)`: JIT code addresses these fields inside `VmContext`.
 #[repr(C)]
@@ -57,7 +57,7 @@ pub struct Env<'a> {
     /// Whether fuel is charged and checked.
     pub metered: bool,
     /// Nonzero when another thread asked the run to stop; the tier clears it when it stops.
-    pub interrupt: &'a AtomicU32,
+    pub interrupt: &'a AtomicI64,
     pub host: &'a mut HostDispatch<'a>,
     pub debug: &'a DebugSites,
 }

@@ -22,7 +22,7 @@ use corosensei::stack::DefaultStack;
 use corosensei::trap::CoroutineTrapHandler;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,11 +80,14 @@ impl Default for InstanceConfig {
 
 /// Lets another thread stop a running instance at its next check point.
 #[derive(Clone)]
-pub struct InterruptHandle(Arc<AtomicU32>);
+pub struct InterruptHandle(Arc<AtomicI64>);
 
 impl InterruptHandle {
+    /// Asks the instance to stop at its next check point. The word doubles as the "fuel floor" that
+    /// metered JIT code compares its fuel against, so setting it to `i64::MAX` makes the very next
+    /// check take the slow path, and one compare serves both checks.
     pub fn interrupt(&self) {
-        self.0.store(1, Ordering::SeqCst);
+        self.0.store(i64::MAX, Ordering::SeqCst);
     }
 }
 
@@ -106,7 +109,7 @@ struct RunState {
     hosts: Vec<HostFn>,
     metered: bool,
     debug: DebugSites,
-    interrupt: Arc<AtomicU32>,
+    interrupt: Arc<AtomicI64>,
     compiled: Option<Arc<CompiledModule>>,
     yielder: *const Yielder<(), Stop>,
     trap_handler: Option<CoroutineTrapHandler<RunEnd>>,
@@ -197,7 +200,7 @@ impl Instance {
             .iter()
             .map(|g| ir::normalize(g.ty, g.init))
             .collect();
-        let interrupt = Arc::new(AtomicU32::new(0));
+        let interrupt = Arc::new(AtomicI64::new(0));
         let fuel = config
             .fuel
             .map(|f| f.min(i64::MAX as u64) as i64)

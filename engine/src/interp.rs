@@ -800,7 +800,7 @@ mod tests {
     };
     use crate::memory::GuestMemory;
     use std::collections::HashSet;
-    use std::sync::atomic::AtomicU32;
+    use std::sync::atomic::AtomicI64;
 
     type BinCase = (BinOp, Type, i64, i64, Result<i64, TrapCode>);
     type Host = Box<dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64]) -> HostCall>;
@@ -811,7 +811,7 @@ mod tests {
         globals: Vec<i64>,
         counters: Counters,
         metered: bool,
-        interrupt: Arc<AtomicU32>,
+        interrupt: Arc<AtomicI64>,
         debug: DebugSites,
         host: Host,
     }
@@ -827,7 +827,7 @@ mod tests {
                     depth_limit: 1000,
                 },
                 metered: false,
-                interrupt: Arc::new(AtomicU32::new(0)),
+                interrupt: Arc::new(AtomicI64::new(0)),
                 debug: DebugSites::default(),
                 host: Box::new(|_, _, _, _| HostCall::Error("no host".into())),
             }
@@ -1612,7 +1612,7 @@ mod tests {
             sig: sig(&[], &[]),
         }];
         let (mut it, mut h) = setup(m);
-        let ticks = Arc::new(AtomicU32::new(0));
+        let ticks = Arc::new(AtomicI64::new(0));
         let (t, flag) = (ticks.clone(), h.interrupt.clone());
         h.host = Box::new(move |_, _, _, _| {
             if t.fetch_add(1, Ordering::Relaxed) % 3 == 2 {

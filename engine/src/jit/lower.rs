@@ -165,6 +165,10 @@ struct Lowerer<'a, 'b> {
     mem_base: Value,
     globals: Value,
     interrupt: Value,
+    /// Metered code keeps the fuel counter in a variable (a register in hot loops) and writes it to
+    /// the context wherever it can be observed: before calls, returns and stops, and on entry to
+    /// blocks that may trap.
+    fuel: Option<Variable>,
     func_refs: HashMap<FuncId, FuncRef>,
     host_sig: Option<SigRef>,
     stop_sig: Option<SigRef>,
@@ -218,6 +222,7 @@ pub fn lower_function(
         mem_base,
         globals,
         interrupt,
+        fuel: None,
         func_refs: HashMap::new(),
         host_sig: None,
         stop_sig: None,
@@ -262,6 +267,12 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, depth1, limit);
         self.b.ins().trapnz(too_deep, TRAP_STACK);
         self.b.ins().store(trusted(), depth1, self.vmctx, OFFSET_DEPTH);
+        if self.opts.metered {
+            let var = self.b.declare_var(types::I64);
+            let f = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL);
+            self.b.def_var(var, f);
+            self.fuel = Some(var);
+        }
         let params: Vec<Value> = self.b.block_params(entry)[1..].to_vec();
         for (i, &t) in self.func.vars.iter().enumerate() {
             let v = match params.get(i) {
@@ -288,33 +299,36 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.switch_to_block(cb);
         self.set_loc(block.insts.first().and_then(|i| i.loc).or(block.term_loc));
         let cost = fuel::block_cost(self.module.metering, block);
-        let mut fuel_left = None;
-        if self.opts.metered && cost > 0 {
-            let f = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL);
+        if let Some(var) = self.fuel.filter(|_| cost > 0) {
+            let f = self.b.use_var(var);
             let f = self.b.ins().iadd_imm_s(f, -(cost as i64));
-            self.b.ins().store(trusted(), f, self.vmctx, OFFSET_FUEL);
-            fuel_left = Some(f);
-        } else if self.opts.metered && is_check_point {
-            fuel_left = Some(self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL));
+            self.b.def_var(var, f);
         }
         if is_check_point {
-            // Two compare-and-branch pairs into one cold block: cheaper than combining the flags.
+            // Metered code compares its fuel with the interrupt word (0, or i64::MAX when an
+            // interrupt is pending): one compare serves both checks.
+            let floor = self.b.ins().load(types::I64, trusted(), self.interrupt, 0);
+            let stop = match self.fuel {
+                Some(var) => {
+                    let f = self.b.use_var(var);
+                    self.b.ins().icmp(IntCC::SignedLessThan, f, floor)
+                }
+                None => self.b.ins().icmp_imm_s(IntCC::NotEqual, floor, 0),
+            };
             let slow = self.b.create_block();
             let body = self.b.create_block();
             self.b.set_cold_block(slow);
-            if let Some(f) = fuel_left {
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, f, 0);
-                let check_int = self.b.create_block();
-                self.b.ins().brif(neg, slow, &[], check_int, &[]);
-                self.b.switch_to_block(check_int);
-            }
-            let int = self.b.ins().load(types::I32, trusted(), self.interrupt, 0);
-            self.b.ins().brif(int, slow, &[], body, &[]);
+            self.b.ins().brif(stop, slow, &[], body, &[]);
             self.b.switch_to_block(slow);
+            self.store_fuel();
             let stub = self.stub_ref(NS_CHECK_STUB, false);
             self.b.ins().call(stub, &[self.vmctx]);
+            self.reload_fuel();
             self.b.ins().jump(body, &[]);
             self.b.switch_to_block(body);
+        }
+        if block.insts.iter().any(|i| may_trap(&i.kind)) {
+            self.store_fuel();
         }
         for inst in &block.insts {
             self.lower_inst(inst);
@@ -356,6 +370,20 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.check_stub = Some(r);
         }
         r
+    }
+
+    fn store_fuel(&mut self) {
+        if let Some(var) = self.fuel {
+            let f = self.b.use_var(var);
+            self.b.ins().store(trusted(), f, self.vmctx, OFFSET_FUEL);
+        }
+    }
+
+    fn reload_fuel(&mut self) {
+        if let Some(var) = self.fuel {
+            let f = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL);
+            self.b.def_var(var, f);
+        }
     }
 
     fn call_stop(&mut self, reason: u32, payload: u64) {
@@ -537,7 +565,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 }
                 let fref = self.func_ref(*func);
                 self.flush_dirty();
+                self.store_fuel();
                 let call = self.b.ins().call(fref, &vals);
+                self.reload_fuel();
                 let results = self.b.inst_results(call).to_vec();
                 for (d, r) in dsts.iter().zip(results) {
                     self.def(*d, r);
@@ -767,6 +797,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let sref = self.b.import_signature(clif_signature(sig));
         self.flush_dirty();
         let call = self.b.ins().call_indirect(sref, code, &vals);
+        self.reload_fuel();
         let results = self.b.inst_results(call).to_vec();
         for (d, r) in dsts.iter().zip(results) {
             self.def(*d, r);
@@ -802,7 +833,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let id = self.b.ins().iconst(types::I32, import.0 as i64);
         let loc = self.b.ins().iconst(types::I32, loc_id as i64);
         self.flush_dirty();
+        self.store_fuel();
         self.b.ins().call_indirect(sig, f, &[self.vmctx, id, addr, loc]);
+        self.reload_fuel();
         for (i, (d, &t)) in dsts.iter().zip(&imp.sig.results).enumerate() {
             let v = self
                 .b
@@ -826,7 +859,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let slot = self.debug_frame.expect("sites exist only in debuggable code");
         let frame = self.b.ins().stack_addr(types::I64, slot, 0);
         let site_v = self.b.ins().iconst(types::I64, site);
+        self.store_fuel();
         self.b.ins().call(stub, &[self.vmctx, site_v, frame]);
+        self.reload_fuel();
         let reload = self
             .b
             .ins()
@@ -909,6 +944,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     .zip(self.func.sig.results.clone())
                     .map(|(v, t)| self.operand(*v, t))
                     .collect();
+                self.store_fuel();
                 let depth = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH);
                 let depth = self.b.ins().iadd_imm_s(depth, -1);
                 self.b.ins().store(trusted(), depth, self.vmctx, OFFSET_DEPTH);
@@ -916,10 +952,30 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             }
             Terminator::Trap(code) => {
                 let loc_id = self.new_loc_id(term_loc);
+                self.store_fuel();
                 self.call_stop(STOP_TRAP, ((encode_trap(*code) as u64) << 32) | loc_id as u64);
                 self.b.ins().trap(TRAP_UNREACHABLE);
             }
         }
+    }
+}
+
+/// Whether an instruction can trap in hardware (so the fuel counter must be in the context before
+/// it runs). `call_indirect` is covered: it always stores the fuel first, being a call.
+fn may_trap(kind: &InstKind) -> bool {
+    match kind {
+        InstKind::Load { .. } | InstKind::Store { .. } | InstKind::CallIndirect { .. } => true,
+        InstKind::Binary { op, .. } => matches!(
+            op,
+            BinOp::AddChecked
+                | BinOp::SubChecked
+                | BinOp::MulChecked
+                | BinOp::DivS
+                | BinOp::DivU
+                | BinOp::RemS
+                | BinOp::RemU
+        ),
+        _ => false,
     }
 }
 

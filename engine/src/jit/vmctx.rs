@@ -6,7 +6,7 @@
 
 use crate::exec::Counters;
 use std::mem::offset_of;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::AtomicI64;
 
 /// One entry of the indirect-call table.
 #[repr(C)]
@@ -38,9 +38,10 @@ pub struct VmContext {
     /// Host address of guest address 0.
     pub mem_base: *mut u8,
     pub counters: Counters,
-    /// Set nonzero by another thread to stop the run at the next check point. It lives outside the
-    /// context (shared with `InterruptHandle`s) so that a handle can outlive the instance.
-    pub interrupt: *const AtomicU32,
+    /// Set nonzero (to `i64::MAX`) by another thread to stop the run at the next check point; metered
+    /// code stops when its fuel is below this word, so it is 0 when no interrupt is pending. It lives
+    /// outside the context (shared with `InterruptHandle`s) so that a handle can outlive the instance.
+    pub interrupt: *const AtomicI64,
     /// Set nonzero by a debugger that wrote the spilled variables of the current frame: debuggable
     /// code reloads them after the breakpoint site returns.
     pub debug_reload: u32,

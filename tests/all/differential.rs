@@ -12,7 +12,7 @@ fn check_seed(seed: u64, tiers: &[Tier]) {
     if let Err(e) = verify_module(&module) {
         panic!("seed {seed}: the generator made invalid IR: {e}\n{module}");
     }
-    let fuel = if seed % 3 == 0 {
+    let fuel = if seed.is_multiple_of(3) {
         None
     } else {
         Some(50 + seed % 400)
@@ -53,7 +53,7 @@ fn the_generator_reaches_every_kind_of_stop() {
     let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
     for seed in 0..600 {
         let module = Arc::new(random_module(seed));
-        let fuel = if seed % 3 == 0 {
+        let fuel = if seed.is_multiple_of(3) {
             None
         } else {
             Some(50 + seed % 400)

@@ -22,6 +22,7 @@ use corosensei::stack::DefaultStack;
 use corosensei::trap::CoroutineTrapHandler;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -55,6 +56,8 @@ pub enum InstanceError {
     Code(#[from] CodeError),
     #[error("creating the guest stack failed: {0}")]
     Stack(String),
+    #[error("invalid IR: {0}")]
+    Invalid(ir::verify::VerifyError),
 }
 
 /// Limits and budgets of an instance.
@@ -118,14 +121,61 @@ struct RunState {
     results_ready: bool,
     /// The entry call's argument/result slots (JIT).
     values: Vec<i64>,
-    /// The breakpoint site the guest last passed (debuggable JIT code).
-    last_site: Option<LocEntry>,
-    /// Lowest usable address of the guest stack (JIT): host functions need headroom above it.
-    stack_limit: usize,
+    /// The breakpoint site the guest is stopped at (debuggable JIT code); `None` at any other time,
+    /// so that the debugger never touches a frame that has returned.
+    stopped_site: Option<LocEntry>,
+    /// Lowest usable address of the guest stack (JIT); its guard page lies just below.
+    guest_stack_limit: usize,
 }
 
-/// Stack a host function may use on the guest stack; a host call with less left traps instead.
+/// The largest fuel balance (see `build`).
+const MAX_FUEL: i64 = i64::MAX - 1;
+
+/// Stack that libcalls and host functions may use below the deepest JIT frame (see
+/// `VmContext::stack_limit`).
 const HOST_STACK_HEADROOM: usize = 256 * 1024;
+
+/// Owns the `RunState` through a raw pointer. JIT code, the libcalls and the fault handler reach the
+/// state through this same pointer while guest code runs, so the instance must not hold a `Box` (a
+/// unique reference) to it; references made through `Deref` are short-lived and never held across a
+/// coroutine resume.
+struct StateBox(NonNull<RunState>);
+
+impl StateBox {
+    fn new(state: RunState) -> StateBox {
+        StateBox(NonNull::from(Box::leak(Box::new(state))))
+    }
+    fn ptr(&self) -> *mut RunState {
+        self.0.as_ptr()
+    }
+}
+
+impl std::ops::Deref for StateBox {
+    type Target = RunState;
+    fn deref(&self) -> &RunState {
+        // SAFETY: the pointer comes from a leaked Box that lives until Drop; guest code does not run
+        // while the instance's methods hold this reference.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl std::ops::DerefMut for StateBox {
+    fn deref_mut(&mut self) -> &mut RunState {
+        // SAFETY: as for Deref, and `&mut self` makes this the only reference made through the box.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl Drop for StateBox {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from Box::leak and is freed exactly once, here.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+/// The state pointer as the guest coroutine's closure captures it.
+#[derive(Clone, Copy)]
+struct StatePtr(*mut RunState);
 
 enum Tier {
     Jit {
@@ -138,10 +188,13 @@ enum Tier {
 
 /// A module instantiated on one tier. See the module docs.
 pub struct Instance {
-    state: Box<RunState>,
+    // Dropped after `tier` (see the Drop impl, which abandons the coroutine first).
+    state: StateBox,
     tier: Tier,
     entry: Option<FuncId>,
     resumable: bool,
+    /// Whether the last stop was a breakpoint: the only time the debugger may touch a frame.
+    at_breakpoint: bool,
     last: &'static str,
 }
 
@@ -160,6 +213,13 @@ impl Instance {
         if config.fuel.is_some() && !compiled.options.metered {
             return Err(InstanceError::Unmetered);
         }
+        if config.stack_size < 2 * HOST_STACK_HEADROOM {
+            return Err(InstanceError::Stack(format!(
+                "a guest stack of {} bytes is too small: at least {} are needed",
+                config.stack_size,
+                2 * HOST_STACK_HEADROOM
+            )));
+        }
         let module = compiled.module.clone();
         let tier = Tier::Jit {
             coroutine: None,
@@ -175,6 +235,7 @@ impl Instance {
         linker: &mut Linker,
         config: InstanceConfig,
     ) -> Result<Instance, InstanceError> {
+        ir::verify::verify_module(&module).map_err(InstanceError::Invalid)?;
         let tier = Tier::Interp(Box::new(Interpreter::new(module.clone())));
         Self::build(module, None, tier, linker, config)
     }
@@ -201,16 +262,18 @@ impl Instance {
             .map(|g| ir::normalize(g.ty, g.init))
             .collect();
         let interrupt = Arc::new(AtomicI64::new(0));
+        // Fuel stays below i64::MAX: a pending interrupt raises the fuel floor to i64::MAX, and metered
+        // code stops when its fuel is below the floor.
         let fuel = config
             .fuel
-            .map(|f| f.min(i64::MAX as u64) as i64)
-            .unwrap_or(i64::MAX);
+            .map(|f| f.min(MAX_FUEL as u64) as i64)
+            .unwrap_or(MAX_FUEL);
         let metered = config.fuel.is_some();
         let (table, table_len) = match &compiled {
             Some(c) => (c.table().as_ptr(), c.table().len() as u64),
             None => (std::ptr::null(), 0),
         };
-        let mut state = Box::new(RunState {
+        let mut state = StateBox::new(RunState {
             vmctx: VmContext {
                 mem_base: memory.base_ptr(),
                 counters: Counters {
@@ -227,6 +290,7 @@ impl Instance {
                 stop: stop_libcall,
                 debug_frame: std::ptr::null_mut(),
                 run_state: std::ptr::null_mut(),
+                stack_limit: 0,
             },
             memory,
             globals,
@@ -241,16 +305,17 @@ impl Instance {
             suspended: None,
             results_ready: false,
             values: Vec::new(),
-            last_site: None,
-            stack_limit: 0,
+            stopped_site: None,
+            guest_stack_limit: 0,
         });
         state.vmctx.globals = state.globals.as_mut_ptr();
-        state.vmctx.run_state = &mut *state as *mut RunState as *mut u8;
+        state.vmctx.run_state = state.ptr() as *mut u8;
         Ok(Instance {
             state,
             tier,
             entry: None,
             resumable: false,
+            at_breakpoint: false,
             last: "has not started",
         })
     }
@@ -284,7 +349,10 @@ impl Instance {
     /// Adds fuel; a run stopped with `OutOfFuel` continues once the balance is non-negative.
     pub fn add_fuel(&mut self, fuel: u64) {
         let c = &mut self.state.vmctx.counters;
-        c.fuel = c.fuel.saturating_add(fuel.min(i64::MAX as u64) as i64);
+        c.fuel = c
+            .fuel
+            .saturating_add(fuel.min(MAX_FUEL as u64) as i64)
+            .min(MAX_FUEL);
     }
 
     pub fn is_metered(&self) -> bool {
@@ -332,6 +400,9 @@ impl Instance {
         self.abandon_run();
         self.state.vmctx.counters.depth = 0;
         self.state.suspended = None;
+        self.state.stopped_site = None;
+        self.state.vmctx.debug_frame = std::ptr::null_mut();
+        self.state.vmctx.debug_reload = 0;
         self.entry = Some(f);
         match &mut self.tier {
             Tier::Interp(interp) => interp.start(f, &args),
@@ -341,7 +412,8 @@ impl Instance {
                 stack_size,
             } => {
                 let compiled = self.state.compiled.clone().expect("JIT instances have code");
-                let sig = &self.state.module.func(f).sig;
+                let module = self.state.module.clone();
+                let sig = &module.func(f).sig;
                 let n = sig.params.len().max(sig.results.len()).max(1);
                 self.state.values = vec![0; n];
                 self.state.values[..args.len()].copy_from_slice(&args);
@@ -351,14 +423,16 @@ impl Instance {
                         DefaultStack::new(*stack_size).map_err(|e| InstanceError::Stack(e.to_string()))?
                     }
                 };
-                self.state.stack_limit = corosensei::stack::Stack::limit(&stack).get();
+                let limit = corosensei::stack::Stack::limit(&stack).get();
+                self.state.guest_stack_limit = limit;
+                self.state.vmctx.stack_limit = limit + HOST_STACK_HEADROOM;
                 let tramp = compiled
                     .trampoline(sig)
                     .expect("every function signature has a trampoline");
                 let callee = compiled.func_addr(f);
-                let state_ptr = &mut *self.state as *mut RunState as usize;
+                let state_ptr = StatePtr(self.state.ptr());
                 let co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), Stop>, ()| {
-                    let state = state_ptr as *mut RunState;
+                    let state = state_ptr.0;
                     // SAFETY: the instance keeps its state box alive while its coroutine exists, and
                     // the trampoline was compiled for this callee's signature.
                     unsafe {
@@ -454,7 +528,7 @@ impl Instance {
                     .ok_or(InstanceError::NotResumable("has no guest code running"))?;
                 self.state.results_ready = false;
                 signals::ensure_installed();
-                let handler: *const dyn FaultHandler = &*self.state as &dyn FaultHandler;
+                let handler: *const dyn FaultHandler = self.state.ptr() as *const RunState;
                 // SAFETY: the state outlives the guard, which is dropped at the end of this block.
                 let _guard = unsafe { CurrentGuard::enter(handler) };
                 match co.resume(()) {
@@ -489,6 +563,7 @@ impl Instance {
             }
         };
         self.resumable = stop.is_resumable();
+        self.at_breakpoint = matches!(stop, Stop::Breakpoint { .. });
         self.last = match &stop {
             Stop::Finished(_) => "finished",
             Stop::Trap(_) => "trapped",
@@ -502,7 +577,10 @@ impl Instance {
     fn abandon_run(&mut self) {
         if let Tier::Jit { coroutine, stack, .. } = &mut self.tier {
             if let Some(mut co) = coroutine.take() {
-                if co.started() && !co.done() {
+                if !co.started() {
+                    // Never entered: dropping its closure runs no guest code.
+                    co.force_unwind();
+                } else if !co.done() {
                     // SAFETY: a suspended guest holds only JIT frames and libcall frames without Drop
                     // obligations at their suspension points.
                     unsafe { co.force_reset() };
@@ -539,13 +617,14 @@ impl Instance {
     /// In debuggable JIT code stopped at a breakpoint: the current frame's variables.
     pub fn debug_frame_vars(&self) -> Option<(FuncId, Vec<i64>)> {
         match &self.tier {
+            Tier::Interp(_) if !self.at_breakpoint => None,
             Tier::Interp(i) => i.frame().map(|fr| (fr.func, fr.vars.to_vec())),
             Tier::Jit { .. } => {
                 let frame = self.state.vmctx.debug_frame;
-                if frame.is_null() || !self.resumable {
+                let f = self.state.stopped_site?.func;
+                if frame.is_null() {
                     return None;
                 }
-                let f = self.state.last_site?.func;
                 let n = self.state.module.func(f).vars.len();
                 // SAFETY: debug_frame points at the spill slot of the frame stopped at the site; the
                 // frame is alive on the suspended guest stack and has `n` slots.
@@ -560,12 +639,12 @@ impl Instance {
     /// it resumes (debuggable JIT code reloads its variables from the frame's spill slots).
     pub fn set_debug_frame_var(&mut self, var: u32, value: i64) -> Result<(), InstanceError> {
         let ok = match &mut self.tier {
-            Tier::Interp(i) => i.set_frame_var(var, value),
+            Tier::Interp(i) => self.at_breakpoint && i.set_frame_var(var, value),
             Tier::Jit { .. } => {
                 let frame = self.state.vmctx.debug_frame;
-                let func = self.state.last_site.map(|s| self.state.module.func(s.func));
+                let func = self.state.stopped_site.map(|s| self.state.module.func(s.func));
                 match func.and_then(|f| f.vars.get(var as usize).copied()) {
-                    Some(ty) if !frame.is_null() && self.resumable => {
+                    Some(ty) if !frame.is_null() => {
                         // SAFETY: debug_frame points at the spill slots of the frame stopped at the
                         // site (alive on the suspended guest stack); `var` indexes one of them.
                         unsafe { *frame.add(var as usize) = ir::normalize(ty, value) };
@@ -643,22 +722,6 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
     // SAFETY: JIT code passes its own vmctx, whose run_state points at the live RunState.
     let state = unsafe { (*vmctx).run_state as *mut RunState };
     let import = ImportId(import);
-    let here = &import as *const ImportId as usize;
-    // SAFETY: reading a plain field of the live state.
-    if here.saturating_sub(unsafe { (*state).stack_limit }) < HOST_STACK_HEADROOM {
-        // Deep guest recursion left too little stack for host code: stop before entering it.
-        // SAFETY: as below.
-        let func = unsafe { (*state).compiled.as_ref().and_then(|c| c.loc(loc_id)) };
-        let trap = Trap {
-            code: ir::TrapCode::StackOverflow,
-            loc: func.and_then(|f| f.loc),
-            func: func.map(|f| f.func),
-        };
-        loop {
-            // SAFETY: on the guest coroutine; a trap is terminal and nothing here needs dropping.
-            unsafe { suspend(state, Stop::Trap(trap.clone())) };
-        }
-    }
     let outcome = {
         // SAFETY: the run loop is blocked in `resume` while guest code runs, so these accesses do not
         // overlap with any other use of the state; `values` has room for max(params, results) slots.
@@ -730,10 +793,15 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
             let Some(entry) = st.compiled.as_ref().and_then(|c| c.site_loc(payload as usize)) else {
                 return;
             };
-            st.last_site = Some(entry);
             if let Some(loc) = entry.loc.filter(|&l| st.debug.stops_at(l)) {
+                st.stopped_site = Some(entry);
                 // SAFETY: as above.
                 unsafe { suspend(state, Stop::Breakpoint { loc }) };
+                // SAFETY: resumed: the frame runs again and its spill slots may go stale.
+                unsafe {
+                    (*state).stopped_site = None;
+                    (*state).vmctx.debug_frame = std::ptr::null_mut();
+                }
             }
         }
         _ => {
@@ -766,7 +834,11 @@ impl FaultHandler for RunState {
             Some(t) => t,
             None if compiled.contains_pc(pc)
                 && signal == libc::SIGSEGV
-                && !self.memory.contains_host_addr(fault_addr) =>
+                && fault_addr < self.guest_stack_limit
+                && fault_addr
+                    >= self
+                        .guest_stack_limit
+                        .saturating_sub(crate::memory::PAGE as usize) =>
             {
                 // A fault in JIT code that is not a guest access: the guest stack's guard page.
                 let e = compiled.loc_at_pc(pc).unwrap_or(LocEntry {

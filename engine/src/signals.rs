@@ -2,8 +2,8 @@
 //!
 //! One handler per signal is installed once and chained to whatever handler was there before. It runs
 //! on an alternate signal stack (installed per thread that runs guest code) and finds the running
-//! instance through a thread-local pointer that the run loop sets. A fault whose pc lies in that
-//! instance's JIT code (or whose stack pointer lies in its guest stack) is turned into a trap: the
+//! instance through a thread-local pointer that the run loop sets. A fault raised by the kernel while
+//! the stack pointer lies in that instance's guest stack, at a pc in its JIT code, is turned into a trap: the
 //! handler redirects the guest coroutine so that it returns the trap to `run`. Any other fault is
 //! passed to the previous handler, so host crashes stay host crashes.
 //!
@@ -43,17 +43,20 @@ static mut PREVIOUS: [Option<libc::sigaction>; 4] = [None; 4];
 pub fn ensure_installed() {
     INSTALL.call_once(|| {
         for (i, &sig) in SIGNALS.iter().enumerate() {
-            // SAFETY: sigaction with a zeroed-then-filled struct; we record the previous action before
-            // any of our handlers can run (they read PREVIOUS only after installation completed).
+            // SAFETY: sigaction with zeroed-then-filled structs. The previous action is read and
+            // recorded *before* ours is installed, so our handler never sees an unrecorded one; this
+            // runs once, under the `Once`, before any of our handlers can run.
             unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) != 0 {
+                    continue;
+                }
+                (*std::ptr::addr_of_mut!(PREVIOUS))[i] = Some(old);
                 let mut action: libc::sigaction = std::mem::zeroed();
                 action.sa_sigaction = handler as *const () as usize;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
                 libc::sigemptyset(&mut action.sa_mask);
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, &action, &mut old) == 0 {
-                    PREVIOUS[i] = Some(old);
-                }
+                libc::sigaction(sig, &action, std::ptr::null_mut());
             }
         }
     });
@@ -111,7 +114,10 @@ unsafe extern "C" fn handler(sig: i32, info: *mut libc::siginfo_t, ctx: *mut lib
     let sp = gregs[libc::REG_RSP as usize] as usize;
     // SAFETY: siginfo is valid for the duration of the handler; si_addr is defined for these signals.
     let fault_addr = unsafe { (*info).si_addr() } as usize;
-    if let Some(h) = CURRENT.with(|c| c.get()) {
+    // SAFETY: as above.
+    let from_kernel = unsafe { (*info).si_code } > 0;
+    // A signal another process or thread sent (si_code <= 0) is never a guest fault.
+    if let Some(h) = CURRENT.with(|c| c.get()).filter(|_| from_kernel) {
         // SAFETY: the run loop keeps the handler alive while it is registered as current.
         if let Some(r) = unsafe { (*h).on_fault(sig, pc, sp, fault_addr) } {
             gregs[libc::REG_RIP as usize] = r.rip as i64;

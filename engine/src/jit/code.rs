@@ -1,7 +1,7 @@
 //! Code memory: the executable mapping that holds one compiled module, and patching inside it.
 //!
 //! Owns the mmap and its W^X protections: code is written while the mapping is read-write, then the
-//! mapping becomes read-execute. Breakpoint patching flips one page range to read-write and back while
+//! mapping becomes read-execute. Breakpoint patching flips the mapping to read-write and back while
 //! the instance that owns the code is paused. Must never hand out a writable pointer into live code.
 
 use memmap2::MmapMut;
@@ -12,6 +12,8 @@ pub enum CodeError {
     Alloc(usize, String),
     #[error("changing code memory protection failed: {0}")]
     Protect(String),
+    #[error("patch of {len} bytes at {offset:#x} lies outside the code")]
+    Patch { offset: usize, len: usize },
 }
 
 pub struct CodeMemory {
@@ -61,6 +63,12 @@ impl CodeMemory {
     /// Overwrites `bytes` at `offset`. The caller guarantees no thread is executing this code (its
     /// instance is paused: stopped inside a libcall or not running at all).
     pub fn patch(&mut self, offset: usize, bytes: &[u8]) -> Result<(), CodeError> {
+        if offset.checked_add(bytes.len()).is_none_or(|end| end > self.len) {
+            return Err(CodeError::Patch {
+                offset,
+                len: bytes.len(),
+            });
+        }
         self.protect(region::Protection::READ_WRITE)?;
         let ptr = self.map.as_mut_ptr();
         // SAFETY: offset+len lies inside the mapping (callers pass site offsets recorded at compile

@@ -8,8 +8,8 @@
 
 use super::vmctx::{
     TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH, OFFSET_DEPTH_LIMIT, OFFSET_FUEL, OFFSET_GLOBALS,
-    OFFSET_HOST_CALL, OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STOP, OFFSET_TABLE, OFFSET_TABLE_LEN,
-    STOP_TRAP,
+    OFFSET_HOST_CALL, OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STACK_LIMIT, OFFSET_STOP, OFFSET_TABLE,
+    OFFSET_TABLE_LEN, STOP_TRAP,
 };
 use super::CompileOptions;
 use crate::fuel;
@@ -84,7 +84,10 @@ pub fn clif_type(t: ir::Type) -> types::Type {
 /// convention (callee-saved registers keep guest values alive across calls).
 pub fn clif_signature(sig: &Signature) -> cranelift_codegen::ir::Signature {
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
-    s.params.push(AbiParam::new(types::I64));
+    s.params.push(AbiParam::special(
+        types::I64,
+        cranelift_codegen::ir::ArgumentPurpose::VMContext,
+    ));
     s.params
         .extend(sig.params.iter().map(|&t| AbiParam::new(clif_type(t))));
     s.returns
@@ -193,6 +196,16 @@ pub fn lower_function(
     let func = module.func(func_id);
     out.signature = clif_signature(&func.sig);
     out.name = UserFuncName::user(NS_FUNC, func_id.0);
+    // The prologue compares the stack pointer (less the frame) with `VmContext::stack_limit`.
+    let vmctx_gv = out.create_global_value(cranelift_codegen::ir::GlobalValueData::VMContext);
+    let flags = out.dfg.mem_flags.insert_unchecked(trusted().with_readonly());
+    let limit_gv = out.create_global_value(cranelift_codegen::ir::GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: OFFSET_STACK_LIMIT.into(),
+        global_type: types::I64,
+        flags,
+    });
+    out.stack_limit = Some(limit_gv);
     let mut b = FunctionBuilder::new(out, fctx);
     let vars = func.vars.iter().map(|&t| b.declare_var(clif_type(t))).collect();
     let blocks = func.blocks.iter().map(|_| b.create_block()).collect();

@@ -2,7 +2,7 @@
 //! signatures JIT code calls back into the engine with, and the codes those libcalls take.
 //!
 //! `VmContext` is `repr(C)`; JIT code addresses its fields by the `OFFSET_*` constants below, which are
-//! checked against the real layout by a unit test. This module owns the layout only: never logic.
+//! checked against the real layout by a compile-time assertion. This module owns the layout only: never logic.
 
 use crate::exec::Counters;
 use std::mem::offset_of;
@@ -54,6 +54,10 @@ pub struct VmContext {
     pub debug_frame: *mut i64,
     /// Engine-side run state (`instance::RunState`), opaque to JIT code.
     pub run_state: *mut u8,
+    /// Lowest stack pointer a JIT function may run at: the guest stack's limit plus the headroom that
+    /// libcalls and host functions need. Function prologues trap `StackOverflow` below it, so guest
+    /// recursion can never leave Rust code called from the guest without stack.
+    pub stack_limit: usize,
 }
 
 pub const OFFSET_MEM_BASE: i32 = 0;
@@ -68,6 +72,7 @@ pub const OFFSET_TABLE_LEN: i32 = 64;
 pub const OFFSET_HOST_CALL: i32 = 72;
 pub const OFFSET_STOP: i32 = 80;
 pub const OFFSET_DEBUG_FRAME: i32 = 88;
+pub const OFFSET_STACK_LIMIT: i32 = 104;
 
 /// Checks the offsets above against the compiler's layout (also run as a unit test).
 pub const fn layout_matches() -> bool {
@@ -83,6 +88,7 @@ pub const fn layout_matches() -> bool {
         && offset_of!(VmContext, host_call) == OFFSET_HOST_CALL as usize
         && offset_of!(VmContext, stop) == OFFSET_STOP as usize
         && offset_of!(VmContext, debug_frame) == OFFSET_DEBUG_FRAME as usize
+        && offset_of!(VmContext, stack_limit) == OFFSET_STACK_LIMIT as usize
 }
 
 const _: () = assert!(layout_matches());

@@ -4,7 +4,7 @@
 //! functions see the instance's memory and globals through [`HostCtx`]; they never see native frames,
 //! and a panic inside one is caught by the engine and becomes `Stop::HostError`.
 
-use crate::memory::GuestMemory;
+use crate::memory::GuestMemoryMut;
 use std::collections::HashMap;
 
 /// What a host function did.
@@ -20,7 +20,7 @@ pub enum HostOutcome {
 
 /// What a host function sees of the instance.
 pub struct HostCtx<'a> {
-    pub memory: &'a mut GuestMemory,
+    pub memory: GuestMemoryMut<'a>,
     pub globals: &'a mut [i64],
 }
 

@@ -11,11 +11,11 @@
 use crate::exec::{Counters, DebugSites, Env, HostCall};
 use crate::host::{HostCtx, HostFn, HostOutcome, Linker};
 use crate::interp::Interpreter;
-use crate::ir::{self, FuncId, ImportId, ImportKind, Module, SourceLoc};
+use crate::ir::{self, FuncId, ImportId, ImportKind, Module};
 use crate::jit::lower::{decode_trap, LocEntry};
 use crate::jit::vmctx::*;
 use crate::jit::{code::CodeError, CompiledModule};
-use crate::memory::{GuestMemory, MemoryError};
+use crate::memory::{GuestMemory, GuestMemoryMut, MemoryError};
 use crate::signals::{self, CurrentGuard, FaultHandler, Redirect};
 use crate::stop::{Stop, Trap};
 use corosensei::stack::DefaultStack;
@@ -328,8 +328,8 @@ impl Instance {
         &self.state.memory
     }
 
-    pub fn memory_mut(&mut self) -> &mut GuestMemory {
-        &mut self.state.memory
+    pub fn memory_mut(&mut self) -> GuestMemoryMut<'_> {
+        GuestMemoryMut::new(&mut self.state.memory)
     }
 
     pub fn globals(&self) -> &[i64] {
@@ -686,7 +686,10 @@ fn dispatch_host(
 ) -> Dispatched {
     let imp = &module.imports[import.0 as usize];
     let f = &mut hosts[import.0 as usize];
-    let mut ctx = HostCtx { memory, globals };
+    let mut ctx = HostCtx {
+        memory: GuestMemoryMut::new(memory),
+        globals,
+    };
     match catch_unwind(AssertUnwindSafe(|| f(&mut ctx, args, results))) {
         Ok(Ok(HostOutcome::Return)) => {
             for (r, &t) in results.iter_mut().zip(&imp.sig.results) {
@@ -865,10 +868,4 @@ impl FaultHandler for RunState {
             rsi: regs.rsi,
         })
     }
-}
-
-/// The location a JIT or interpreter run is stopped at, for reports.
-pub fn describe_loc(loc: Option<SourceLoc>) -> String {
-    loc.map(|l| format!("{:#x}", l.0))
-        .unwrap_or_else(|| "<unknown>".into())
 }

@@ -321,6 +321,39 @@ impl GuestMemory {
     }
 }
 
+/// Mutable access to an instance's guest memory that cannot replace the memory itself: JIT code
+/// holds the reservation's base address and size, so the embedder and host functions get the
+/// methods, never a `&mut GuestMemory` they could swap out.
+pub struct GuestMemoryMut<'a>(&'a mut GuestMemory);
+
+impl<'a> GuestMemoryMut<'a> {
+    pub(crate) fn new(memory: &'a mut GuestMemory) -> GuestMemoryMut<'a> {
+        GuestMemoryMut(memory)
+    }
+    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), MemoryError> {
+        self.0.write(addr, bytes)
+    }
+    pub fn write_privileged(&mut self, addr: u64, bytes: &[u8]) -> Result<(), MemoryError> {
+        self.0.write_privileged(addr, bytes)
+    }
+    pub fn map_region(&mut self, base: u64, size: u64, rights: Rights) -> Result<(), MemoryError> {
+        self.0.map_region(base, size, rights)
+    }
+    pub fn set_rights(&mut self, base: u64, rights: Rights) -> Result<(), MemoryError> {
+        self.0.set_rights(base, rights)
+    }
+    pub fn unmap_region(&mut self, base: u64) -> Result<(), MemoryError> {
+        self.0.unmap_region(base)
+    }
+}
+
+impl std::ops::Deref for GuestMemoryMut<'_> {
+    type Target = GuestMemory;
+    fn deref(&self) -> &GuestMemory {
+        self.0
+    }
+}
+
 impl Drop for GuestMemory {
     fn drop(&mut self) {
         // SAFETY: we own exactly this mapping; no pointer into it outlives the instance.

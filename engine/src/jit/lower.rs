@@ -53,6 +53,8 @@ pub fn ir_trap_code(code: TrapCode) -> IrTrap {
 pub const NS_FUNC: u32 = 0;
 /// External-name namespace of the breakpoint stub.
 pub const NS_SITE_STUB: u32 = 1;
+/// External-name namespace of entry trampolines (never called from JIT code).
+pub const NS_TRAMPOLINE: u32 = 2;
 /// External-name namespace of the check stub (the slow path of fuel and interrupt checks).
 pub const NS_CHECK_STUB: u32 = 3;
 
@@ -174,6 +176,9 @@ struct Lowerer<'a, 'b> {
     fuel: Option<Variable>,
     func_refs: HashMap<FuncId, FuncRef>,
     host_sig: Option<SigRef>,
+    /// One argument/result area shared by every host call of the function (sized for the largest
+    /// import), so that frames do not grow with the number of call sites.
+    host_slot: Option<cranelift_codegen::ir::StackSlot>,
     stop_sig: Option<SigRef>,
     site_stub: Option<FuncRef>,
     check_stub: Option<FuncRef>,
@@ -238,6 +243,7 @@ pub fn lower_function(
         fuel: None,
         func_refs: HashMap::new(),
         host_sig: None,
+        host_slot: None,
         stop_sig: None,
         site_stub: None,
         check_stub: None,
@@ -819,10 +825,23 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     fn host_call(&mut self, import: ir::ImportId, args: &[Operand], dsts: &[Var], loc_id: u32) {
         let imp = &self.module.imports[import.0 as usize];
-        let n = imp.sig.params.len().max(imp.sig.results.len()).max(1) as u32;
-        let slot = self
-            .b
-            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * n, 3));
+        let slot = match self.host_slot {
+            Some(slot) => slot,
+            None => {
+                let n = self
+                    .module
+                    .imports
+                    .iter()
+                    .map(|i| i.sig.params.len().max(i.sig.results.len()))
+                    .max();
+                let size = 8 * n.unwrap_or(1).max(1) as u32;
+                let slot =
+                    self.b
+                        .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
+                self.host_slot = Some(slot);
+                slot
+            }
+        };
         for (i, (a, &t)) in args.iter().zip(&imp.sig.params).enumerate() {
             let v = self.operand(*a, t);
             let v = if t == ir::Type::I32 {

@@ -268,8 +268,7 @@ impl CompiledModule {
         }
         // Entry trampolines, one per distinct signature.
         let mut tramp_index = HashMap::new();
-        let mut sigs: Vec<&Signature> = module.funcs.iter().map(|f| &f.sig).collect();
-        sigs.dedup();
+        let sigs: Vec<&Signature> = module.funcs.iter().map(|f| &f.sig).collect();
         for sig in sigs {
             if tramp_index.contains_key(sig) {
                 continue;
@@ -523,7 +522,7 @@ fn build_entry_trampoline(
     s.params
         .extend([types::I64, types::I64, types::I64].map(AbiParam::new));
     out.signature = s;
-    out.name = UserFuncName::user(2, 0);
+    out.name = UserFuncName::user(lower::NS_TRAMPOLINE, 0);
     let mut b = FunctionBuilder::new(out, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);

@@ -128,3 +128,34 @@ pub fn run(
         memory_hash: hash,
     }
 }
+
+/// Everything a resource store holds, encoded with the store codec: every domain's name, every
+/// register of every domain (ordered by domain, then id) and every relationship (by id). Two dumps
+/// are equal exactly when the stores hold the same registers and relationships, so a test can check
+/// that a failed operation left a store byte-for-byte unchanged.
+pub fn store_dump(store: &dyn causeway_runtime::store::Store) -> Vec<u8> {
+    use causeway_runtime::store::codec;
+    use causeway_runtime::types::{RegisterFilter, RelationshipDirection};
+    let dump = causeway_runtime::store::read(store, |txn| {
+        let mut out = Vec::new();
+        let mut record = |bytes: &[u8]| {
+            out.extend((bytes.len() as u64).to_le_bytes());
+            out.extend(bytes);
+        };
+        for domain in txn.domains()? {
+            record(domain.0.as_bytes());
+        }
+        let mut relationships = std::collections::BTreeMap::new();
+        for register in txn.list(&RegisterFilter::default())? {
+            record(&codec::encode_register(&register)?);
+            for rel in txn.relationships(&register.id, RelationshipDirection::Both)? {
+                relationships.insert(rel.id, rel);
+            }
+        }
+        for rel in relationships.values() {
+            record(&codec::encode_relationship(rel)?);
+        }
+        Ok(out)
+    });
+    dump.expect("dump the store")
+}

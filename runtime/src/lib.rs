@@ -1,11 +1,17 @@
-//! Causeway's runtime: the embedding layer over `causeway-engine` and the front ends, and the home of
-//! the `causeway` command-line tool.
+//! Causeway's runtime: the resource model, capabilities, stores, the embedding API over
+//! `causeway-engine`, and the seed's interface traits (`../shared/spec/vm_interface.md`), plus the
+//! home of the `causeway` command-line tool.
 //!
-//! Today it provides [`run_ir`], the shared path of `causeway run-ir`, which instantiates an IR module
-//! on either tier with the standard host imports. The resource model, capabilities and the seed's
-//! interface traits arrive with the runtime issue. It must never contain a second code generator or
-//! interpreter: execution is the engine's.
+//! It must never contain a second code generator or interpreter: execution is the engine's.
 
+pub mod adapter;
+pub mod capability;
+pub mod error;
+pub mod interfaces;
 pub mod ir_host;
+pub mod ops;
+pub mod resources;
+pub mod store;
+pub mod types;
 
 pub use ir_host::{run_ir, RunIrOptions, RunIrOutcome};

@@ -1,8 +1,11 @@
 //! Causeway's integration tests: one binary, one module per area (as wasmtime's `tests/all`).
 
+mod adapter;
 mod cli;
 mod corpus;
 mod debug;
 mod differential;
 mod hostile;
 mod malformed;
+mod resources;
+mod store;

@@ -6,6 +6,7 @@
 
 pub mod adapter;
 pub mod capability;
+pub mod embed;
 pub mod error;
 pub mod interfaces;
 pub mod ir_host;

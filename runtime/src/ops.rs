@@ -86,6 +86,8 @@ pub struct ExecutionResult {
     pub values: Vec<i64>,
     /// Fuel a program invocation used.
     pub fuel_used: u64,
+    /// Lines a program invocation logged (the `log` effect).
+    pub log: Vec<String>,
 }
 
 /// What verifying an operation found: every failed check, none of them applied.

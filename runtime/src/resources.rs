@@ -572,12 +572,22 @@ impl ResourceManager {
         ops: &[ResourceOperation],
         ctx: &ExecutionContext,
     ) -> Result<Vec<ExecutionResult>, BatchError> {
+        self.execute_batch_with(ops, ctx, &mut no_invoker)
+    }
+
+    /// [`ResourceManager::execute_batch_indexed`] with an invoker for `Invoke` operations.
+    pub fn execute_batch_with(
+        &self,
+        ops: &[ResourceOperation],
+        ctx: &ExecutionContext,
+        invoke: &mut Invoker<'_>,
+    ) -> Result<Vec<ExecutionResult>, BatchError> {
         let mut failed_at = None;
         let outcome = store::transact(&*self.store, |txn| {
             failed_at = None;
             let mut results = Vec::with_capacity(ops.len());
             for (index, op) in ops.iter().enumerate() {
-                match self.apply(txn, op, ctx, &mut no_invoker) {
+                match self.apply(txn, op, ctx, invoke) {
                     Ok(r) => results.push(r),
                     Err(e) => {
                         failed_at = Some(index);
@@ -635,13 +645,21 @@ impl ResourceManager {
 
     /// The register `id` (tombstones included), or `None` when there is none. Needs `Read` over it.
     pub fn get(&self, id: &ResourceId, ctx: &ExecutionContext) -> Result<Option<ResourceRegister>, VmError> {
-        store::read(&*self.store, |txn| {
-            let found = txn.get(id)?;
-            let domain = found.as_ref().map_or(&ctx.domain, |r| &r.domain);
-            self.caps
-                .check(ctx, Right::Read, Access::Resource { id, domain })?;
-            Ok(found)
-        })
+        store::read(&*self.store, |txn| self.get_in(txn, id, ctx))
+    }
+
+    /// [`ResourceManager::get`] inside an open transaction (a program invocation's).
+    pub fn get_in(
+        &self,
+        txn: &dyn Txn,
+        id: &ResourceId,
+        ctx: &ExecutionContext,
+    ) -> Result<Option<ResourceRegister>, VmError> {
+        let found = txn.get(id)?;
+        let domain = found.as_ref().map_or(&ctx.domain, |r| &r.domain);
+        self.caps
+            .check(ctx, Right::Read, Access::Resource { id, domain })?;
+        Ok(found)
     }
 
     /// The registers matching `filter` (all when `None`) that the context may read; the others are

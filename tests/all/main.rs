@@ -5,6 +5,7 @@ mod cli;
 mod corpus;
 mod debug;
 mod differential;
+mod embed;
 mod hostile;
 mod malformed;
 mod resources;

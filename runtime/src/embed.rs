@@ -1,0 +1,524 @@
+//! The embedding API, in wasmtime's shape: an [`Engine`] compiles, a [`Program`] is compiled code that
+//! can be instantiated many times, and a [`Runtime`] holds the resource store, the capability manager,
+//! the registered programs and the host effect handlers, and runs programs as transactions.
+//!
+//! A program invocation is one transaction: the program's resource effects (the standard effects
+//! below) apply to the invocation's transaction, so a program that fails (trap, host error, fuel,
+//! a refused capability) leaves every resource as it was. Effects that are not standard go to the
+//! handler registered for their name (`EffectInterface`).
+//!
+//! ## Standard effects for IR programs
+//! Import them as `effect` imports with exactly these signatures. Resources are named by *handles*
+//! (indexes into the invocation's handle table); strings and ids live in guest memory.
+//! | import | meaning |
+//! | --- | --- |
+//! | `create_resource(kind_ptr: i64, kind_len: i64, quantity: i64, data_ptr: i64, data_len: i64) -> (i64)` | create in the context's domain; the new handle |
+//! | `quantity(h: i64) -> (i64)` | a register's quantity |
+//! | `update_resource(h: i64, quantity: i64, data_ptr: i64, data_len: i64) -> ()` | update |
+//! | `transfer(h: i64, domain_ptr: i64, domain_len: i64) -> ()` | move to another domain |
+//! | `split(h: i64, amount: i64) -> (i64)` | carve `amount` out; the new handle |
+//! | `merge(a: i64, b: i64) -> (i64)` | join two registers; the new handle |
+//! | `consume(h: i64) -> ()` | consume |
+//! | `resource_id(h: i64, out_ptr: i64) -> ()` | write the 32-byte id to guest memory |
+//! | `resource_handle(id_ptr: i64) -> (i64)` | a handle for the id at `id_ptr` (must exist) |
+//! | `log(ptr: i64, len: i64) -> ()` | append a line to the invocation's log |
+//! | `now() -> (i64)` | the context's logical time |
+//!
+//! Negative quantities and amounts are `InvalidArgument`; a quantity above `i64::MAX` read by
+//! `quantity` is an `Overflow`. Must never generate code or interpret IR itself: the engine does.
+
+use crate::capability::{Access, CapabilityManager};
+use crate::error::{ExecutionError, ResourceError, Right, VmError};
+use crate::interfaces::{Effect, EffectHandler, EffectType};
+use crate::ops::{ExecutionResult, ResourceOperation};
+use crate::resources::ResourceManager;
+use crate::store::{self, Store, Txn};
+use crate::types::{DomainId, ExecutionContext, ResourceData, ResourceId};
+use causeway_engine::host::{HostCtx, HostOutcome, Linker};
+use causeway_engine::instance::{Instance, InstanceConfig};
+use causeway_engine::ir::{ImportKind, Module, Signature, Type};
+use causeway_engine::jit::{CompileOptions, CompiledModule};
+use causeway_engine::stop::Stop;
+use scoped_tls_hkt::scoped_thread_local;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Compiles programs.
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    options: CompileOptions,
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    pub fn with_options(options: CompileOptions) -> Engine {
+        Engine { options }
+    }
+
+    /// Verifies and compiles an IR module.
+    pub fn compile(&self, module: Module) -> Result<Program, VmError> {
+        let compiled = CompiledModule::compile(Arc::new(module), self.options)
+            .map_err(|e| ExecutionError::Compile(e.to_string()))?;
+        Ok(Program {
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// Parses, verifies and compiles IR text.
+    pub fn compile_ir(&self, text: &str) -> Result<Program, VmError> {
+        let module = causeway_engine::ir::parse::parse_module(text)
+            .map_err(|e| ExecutionError::Compile(format!("{e}")))?;
+        self.compile(module)
+    }
+}
+
+/// Compiled code; cheap to clone, instantiated any number of times without recompiling.
+#[derive(Clone)]
+pub struct Program {
+    compiled: Arc<CompiledModule>,
+}
+
+impl Program {
+    pub fn module(&self) -> &Module {
+        &self.compiled.module
+    }
+
+    pub fn compiled(&self) -> &Arc<CompiledModule> {
+        &self.compiled
+    }
+}
+
+/// What an invocation accumulates.
+#[derive(Default)]
+struct InvocationState {
+    handles: Vec<ResourceId>,
+    result: ExecutionResult,
+    /// The precise error a host effect failed with (the engine only carries its message).
+    error: Option<VmError>,
+}
+
+/// The invocation that host effects reach (see `INVOCATION`): borrowed pieces only, so that it can be
+/// reborrowed for each effect.
+struct Invocation<'a> {
+    txn: &'a mut dyn Txn,
+    ctx: &'a ExecutionContext,
+    resources: &'a ResourceManager,
+    state: &'a mut InvocationState,
+}
+
+impl<'a, 'b> scoped_tls_hkt::ReborrowMut<'a> for Invocation<'b> {
+    type Result = Invocation<'a>;
+    fn reborrow_mut(&'a mut self) -> Invocation<'a> {
+        Invocation {
+            txn: &mut *self.txn,
+            ctx: self.ctx,
+            resources: self.resources,
+            state: &mut *self.state,
+        }
+    }
+}
+
+scoped_thread_local!(
+    /// The invocation running on this thread: set for exactly the duration of a guest call, so that
+    /// host effects (which the engine calls synchronously on the same thread) reach its transaction.
+    static mut INVOCATION: for<'a> Invocation<'a>
+);
+
+type HostResult = Result<HostOutcome, String>;
+
+/// The standard effects, by name, with their signatures.
+fn standard_effects() -> Vec<(&'static str, Signature)> {
+    let sig = |p: usize, r: usize| Signature {
+        params: vec![Type::I64; p],
+        results: vec![Type::I64; r],
+    };
+    vec![
+        ("create_resource", sig(5, 1)),
+        ("quantity", sig(1, 1)),
+        ("update_resource", sig(4, 0)),
+        ("transfer", sig(3, 0)),
+        ("split", sig(2, 1)),
+        ("merge", sig(2, 1)),
+        ("consume", sig(1, 0)),
+        ("resource_id", sig(2, 0)),
+        ("resource_handle", sig(1, 1)),
+        ("log", sig(2, 0)),
+        ("now", sig(0, 1)),
+    ]
+}
+
+fn read_bytes(mem: &HostCtx<'_>, ptr: i64, len: i64) -> Result<Vec<u8>, VmError> {
+    if len < 0 || len as usize > crate::types::MAX_DATA_LEN {
+        return Err(ResourceError::InvalidArgument(format!("byte length {len}")).into());
+    }
+    mem.memory
+        .read(ptr as u64, len as usize)
+        .map_err(|e| crate::error::MemoryError::Guest(e.to_string()).into())
+}
+
+fn read_string(mem: &HostCtx<'_>, ptr: i64, len: i64) -> Result<String, VmError> {
+    String::from_utf8(read_bytes(mem, ptr, len)?)
+        .map_err(|_| ResourceError::InvalidArgument("a string that is not UTF-8".into()).into())
+}
+
+fn non_negative(v: i64, what: &str) -> Result<u128, VmError> {
+    u128::try_from(v).map_err(|_| ResourceError::InvalidArgument(format!("negative {what} {v}")).into())
+}
+
+impl Invocation<'_> {
+    fn handle(&self, h: i64) -> Result<ResourceId, VmError> {
+        usize::try_from(h)
+            .ok()
+            .and_then(|i| self.state.handles.get(i).copied())
+            .ok_or_else(|| ResourceError::InvalidArgument(format!("unknown resource handle {h}")).into())
+    }
+
+    fn new_handle(&mut self, id: ResourceId) -> i64 {
+        self.state.handles.push(id);
+        (self.state.handles.len() - 1) as i64
+    }
+
+    fn apply(&mut self, op: ResourceOperation) -> Result<ExecutionResult, VmError> {
+        let mut nested = |_: &mut dyn Txn, p: &str, f: &str, _: &[i64]| -> Result<ExecutionResult, VmError> {
+            Err(ExecutionError::Invalid(format!(
+                "a program cannot invoke `{p}.{f}` from inside an invocation"
+            ))
+            .into())
+        };
+        let r = self.resources.apply(self.txn, &op, self.ctx, &mut nested)?;
+        self.state.result.created.extend(&r.created);
+        self.state.result.updated.extend(&r.updated);
+        self.state.result.consumed.extend(&r.consumed);
+        Ok(r)
+    }
+
+    fn created_handle(&mut self, r: ExecutionResult) -> Result<i64, VmError> {
+        let id = r
+            .created
+            .first()
+            .copied()
+            .ok_or_else(|| ExecutionError::Invalid("no register was created".into()))?;
+        Ok(self.new_handle(id))
+    }
+
+    /// One standard effect: the values it returns.
+    fn standard(&mut self, name: &str, mem: &mut HostCtx<'_>, a: &[i64]) -> Result<Vec<i64>, VmError> {
+        Ok(match name {
+            "create_resource" => {
+                let kind = read_string(mem, a[0], a[1])?;
+                let data = read_bytes(mem, a[3], a[4])?;
+                let quantity = non_negative(a[2], "quantity")?;
+                let r = self.apply(ResourceOperation::Create {
+                    data: ResourceData {
+                        kind,
+                        quantity,
+                        data,
+                        owner: None,
+                    },
+                    domain: None,
+                })?;
+                vec![self.created_handle(r)?]
+            }
+            "quantity" => {
+                let id = self.handle(a[0])?;
+                let reg = self
+                    .resources
+                    .get_in(&*self.txn, &id, self.ctx)?
+                    .ok_or(ResourceError::NotFound(id))?;
+                let q = i64::try_from(reg.quantity).map_err(|_| {
+                    ResourceError::Overflow(format!("quantity {} of {id} exceeds i64", reg.quantity))
+                })?;
+                vec![q]
+            }
+            "update_resource" => {
+                let id = self.handle(a[0])?;
+                let reg = self
+                    .resources
+                    .get_in(&*self.txn, &id, self.ctx)?
+                    .ok_or(ResourceError::NotFound(id))?;
+                let data = read_bytes(mem, a[2], a[3])?;
+                let quantity = non_negative(a[1], "quantity")?;
+                self.apply(ResourceOperation::Update {
+                    id,
+                    data: ResourceData {
+                        kind: reg.kind,
+                        quantity,
+                        data,
+                        owner: Some(reg.owner),
+                    },
+                })?;
+                vec![]
+            }
+            "transfer" => {
+                let id = self.handle(a[0])?;
+                let target = DomainId::new(read_string(mem, a[1], a[2])?);
+                self.apply(ResourceOperation::Transfer { id, target })?;
+                vec![]
+            }
+            "split" => {
+                let id = self.handle(a[0])?;
+                let amount = non_negative(a[1], "amount")?;
+                let r = self.apply(ResourceOperation::Split { id, amount })?;
+                vec![self.created_handle(r)?]
+            }
+            "merge" => {
+                let (x, y) = (self.handle(a[0])?, self.handle(a[1])?);
+                let r = self.apply(ResourceOperation::Merge { a: x, b: y })?;
+                vec![self.created_handle(r)?]
+            }
+            "consume" => {
+                let id = self.handle(a[0])?;
+                self.apply(ResourceOperation::Consume { id })?;
+                vec![]
+            }
+            "resource_id" => {
+                let id = self.handle(a[0])?;
+                mem.memory
+                    .write(a[1] as u64, &id.0)
+                    .map_err(|e| crate::error::MemoryError::Guest(e.to_string()))?;
+                vec![]
+            }
+            "resource_handle" => {
+                let bytes = read_bytes(mem, a[0], 32)?;
+                let id = ResourceId(bytes.try_into().expect("read_bytes returned 32 bytes"));
+                self.resources
+                    .get_in(&*self.txn, &id, self.ctx)?
+                    .ok_or(ResourceError::NotFound(id))?;
+                vec![self.new_handle(id)]
+            }
+            "log" => {
+                let line = read_string(mem, a[0], a[1])?;
+                self.state.result.log.push(line);
+                vec![]
+            }
+            "now" => vec![self.ctx.logical_time as i64],
+            other => return Err(ExecutionError::UnhandledEffect(other.to_string()).into()),
+        })
+    }
+}
+
+/// Runs a host effect inside the current invocation, recording a precise error for the runtime.
+fn in_invocation(
+    name: &str,
+    f: impl FnOnce(&mut Invocation<'_>) -> Result<Vec<i64>, VmError>,
+    results: &mut [i64],
+) -> HostResult {
+    if !INVOCATION.is_set() {
+        return Err(format!(
+            "effect `{name}` needs an invocation (run the program through Runtime::invoke)"
+        ));
+    }
+    INVOCATION.with(|mut inv| match f(&mut inv) {
+        Ok(vals) => {
+            results.iter_mut().zip(vals).for_each(|(r, v)| *r = v);
+            Ok(HostOutcome::Return)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            inv.state.error = Some(e);
+            Err(message)
+        }
+    })
+}
+
+/// Holds the resource store, capabilities, programs and effect handlers; runs programs.
+pub struct Runtime {
+    engine: Engine,
+    resources: Arc<ResourceManager>,
+    effects: RwLock<HashMap<String, Arc<dyn EffectHandler>>>,
+    programs: RwLock<HashMap<String, Program>>,
+}
+
+impl Runtime {
+    pub fn new(store: Arc<dyn Store>, capabilities: Arc<CapabilityManager>) -> Runtime {
+        Runtime::with_resources(Arc::new(ResourceManager::new(store, capabilities)))
+    }
+
+    pub fn with_resources(resources: Arc<ResourceManager>) -> Runtime {
+        Runtime {
+            engine: Engine::new(),
+            resources,
+            effects: RwLock::new(HashMap::new()),
+            programs: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn resources(&self) -> &Arc<ResourceManager> {
+        &self.resources
+    }
+
+    pub fn capabilities(&self) -> &Arc<CapabilityManager> {
+        self.resources.capabilities()
+    }
+
+    /// Makes `program` invocable by name (`ResourceOperation::Invoke`, `VmConfig`).
+    pub fn register_program(&self, name: &str, program: Program) {
+        self.programs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), program);
+    }
+
+    pub fn program(&self, name: &str) -> Result<Program, VmError> {
+        self.programs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ExecutionError::Invalid(format!("no program named `{name}` is registered")).into())
+    }
+
+    /// Registers (or replaces) the host handler of an effect.
+    pub fn register_effect(&self, effect: EffectType, handler: Arc<dyn EffectHandler>) {
+        self.effects
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(effect.0, handler);
+    }
+
+    pub fn effect_handler(&self, name: &str) -> Option<Arc<dyn EffectHandler>> {
+        self.effects
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// A linker with the standard effects and the registered handlers for every effect `module` imports.
+    fn linker(&self, module: &Module) -> Result<Linker, VmError> {
+        let standard = standard_effects();
+        let mut linker = Linker::new();
+        for imp in &module.imports {
+            let name = imp.name.clone();
+            if let Some((_, sig)) = standard.iter().find(|(n, _)| *n == imp.name) {
+                if *sig != imp.sig || imp.kind != ImportKind::Effect {
+                    return Err(ExecutionError::Invalid(format!(
+                        "import `{}` must be `effect` with signature {:?} -> {:?}",
+                        imp.name, sig.params, sig.results
+                    ))
+                    .into());
+                }
+                linker.define(&imp.name, move |ctx, args, results| {
+                    in_invocation(&name, |inv| inv.standard(&name, ctx, args), results)
+                });
+            } else if let Some(handler) = self.effect_handler(&imp.name) {
+                let domain_free = imp.sig.results.len();
+                linker.define(&imp.name, move |_, args, results| {
+                    in_invocation(
+                        &name,
+                        |inv| {
+                            let effect = Effect {
+                                effect_type: EffectType(name.clone()),
+                                args: args.to_vec(),
+                                domain: Some(inv.ctx.domain.clone()),
+                            };
+                            let caps = inv.resources.capabilities();
+                            caps.check(inv.ctx, Right::Execute, Access::Effect(&name))?;
+                            let r = handler.handle(&effect, inv.ctx)?;
+                            if r.values.len() != domain_free {
+                                return Err(ExecutionError::Invalid(format!(
+                                    "the handler of `{name}` returned {} values, the import declares {domain_free}",
+                                    r.values.len()
+                                ))
+                                .into());
+                            }
+                            Ok(r.values)
+                        },
+                        results,
+                    )
+                });
+            } else {
+                return Err(ExecutionError::UnhandledEffect(imp.name.clone()).into());
+            }
+        }
+        Ok(linker)
+    }
+
+    /// A fresh instance of `program`, linked to the standard effects and the registered handlers.
+    pub fn instantiate(&self, program: &Program, fuel: Option<u64>) -> Result<Instance, VmError> {
+        let mut linker = self.linker(program.module())?;
+        let config = InstanceConfig {
+            fuel,
+            ..Default::default()
+        };
+        Instance::new_jit(program.compiled.clone(), &mut linker, config)
+            .map_err(|e| ExecutionError::Invalid(e.to_string()).into())
+    }
+
+    /// Runs `program.function(args)` as one transaction: all of its resource effects commit together,
+    /// or (on any failure) none does. Needs `Execute` over the context's domain.
+    pub fn invoke(
+        &self,
+        program: &str,
+        function: &str,
+        args: &[i64],
+        ctx: &ExecutionContext,
+    ) -> Result<ExecutionResult, VmError> {
+        store::transact(&**self.resources.store(), |txn| {
+            self.invoke_in(txn, program, function, args, ctx)
+        })
+    }
+
+    /// [`Runtime::invoke`] inside an existing transaction (a batch's, for `Invoke` operations).
+    pub fn invoke_in(
+        &self,
+        txn: &mut dyn Txn,
+        program: &str,
+        function: &str,
+        args: &[i64],
+        ctx: &ExecutionContext,
+    ) -> Result<ExecutionResult, VmError> {
+        self.capabilities()
+            .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?;
+        let program = self.program(program)?;
+        let mut instance = self.instantiate(&program, ctx.fuel)?;
+        self.run_in(txn, &mut instance, function, args, ctx)
+    }
+
+    /// Calls `function` of an existing instance inside `txn` (the instance keeps its memory between
+    /// calls; each call is its own set of resource effects).
+    pub fn run_in(
+        &self,
+        txn: &mut dyn Txn,
+        instance: &mut Instance,
+        function: &str,
+        args: &[i64],
+        ctx: &ExecutionContext,
+    ) -> Result<ExecutionResult, VmError> {
+        let mut state = InvocationState::default();
+        let inv = Invocation {
+            txn,
+            ctx,
+            resources: &self.resources,
+            state: &mut state,
+        };
+        let start_fuel = instance.fuel();
+        let stop = INVOCATION.set(inv, || instance.call(function, args));
+        let stop = stop.map_err(|e| ExecutionError::Invalid(e.to_string()))?;
+        if let Some(e) = state.error.take() {
+            return Err(e);
+        }
+        match stop {
+            Stop::Finished(values) => {
+                let mut result = state.result;
+                result.values = values;
+                result.fuel_used = start_fuel
+                    .zip(instance.fuel())
+                    .map_or(0, |(a, b)| (a - b).max(0) as u64);
+                Ok(result)
+            }
+            Stop::Trap(t) => Err(ExecutionError::Trap(t.to_string()).into()),
+            Stop::HostError { message, .. } => Err(ExecutionError::Host(message).into()),
+            Stop::OutOfFuel => Err(ExecutionError::OutOfFuel.into()),
+            Stop::Interrupted => Err(ExecutionError::Interrupted.into()),
+            other => Err(ExecutionError::Invalid(format!("the program stopped: {other}")).into()),
+        }
+    }
+}

@@ -1,30 +1,110 @@
 //! The seed's adapter and factory: a `CausewayAdapter` implements the interface traits over one
-//! runtime's resource manager; `VmInterfaceFactory` makes adapters by `VmType`.
+//! [`Runtime`] and, as in the seed (`RiscVAdapter { vm, .. }`), one VM instance: the program it was
+//! created for, whose guest memory `MemoryInterface` acts on. `VmInterfaceFactory` makes adapters by
+//! `VmType`.
 //!
-//! Built so far: resources, resource management, operations (primitives and batches), cross-domain
-//! transfers and versioning. Program invocations, memory, effects and lifecycle arrive with the
-//! embedding API (issue 4's next steps); until then the adapter does not implement those traits, and
-//! an `Invoke` operation is a clear `ExecutionError::Unavailable`. Owns no rules of its own: every
-//! check lives in `resources` and `capability`.
+//! Owns no rules of its own: resource rules live in `resources`, capability checks in `capability`,
+//! program execution in `embed`.
 
 use crate::capability::{Access, CapabilityManager};
+use crate::embed::Runtime;
 use crate::error::{CrossDomainError, ExecutionError, ResourceError, Right, VmError};
 use crate::interfaces::*;
 use crate::ops::{ExecutionResult, ResourceOperation, VerificationResult};
 use crate::resources::ResourceManager;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::types::*;
-use std::sync::Arc;
+use causeway_engine::instance::Instance;
+use causeway_engine::ir::Rights as GuestRights;
+use causeway_engine::memory::PAGE;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+static NEXT_VM: AtomicU64 = AtomicU64::new(1);
+
+/// The VM instance an adapter owns, and the regions `MemoryInterface::allocate` made in it.
+struct Vm {
+    instance: Instance,
+    allocations: BTreeMap<u64, u64>,
+}
 
 /// One VM's view of a runtime (the seed's `RiscVAdapter`, `EvmAdapter`, ...).
 pub struct CausewayAdapter {
     vm_type: VmType,
+    id: u64,
+    runtime: Arc<Runtime>,
     resources: Arc<ResourceManager>,
+    vm: Mutex<Option<Vm>>,
 }
 
 impl CausewayAdapter {
-    pub fn new(vm_type: VmType, resources: Arc<ResourceManager>) -> CausewayAdapter {
-        CausewayAdapter { vm_type, resources }
+    /// An adapter without a VM instance: resources, operations, effects; memory needs a VM.
+    pub fn new(vm_type: VmType, runtime: Arc<Runtime>) -> CausewayAdapter {
+        let resources = runtime.resources().clone();
+        CausewayAdapter {
+            vm_type,
+            id: NEXT_VM.fetch_add(1, Ordering::Relaxed),
+            runtime,
+            resources,
+            vm: Mutex::new(None),
+        }
+    }
+
+    /// An adapter whose VM instance runs the registered program `program`.
+    pub fn with_program(
+        vm_type: VmType,
+        runtime: Arc<Runtime>,
+        program: &str,
+        fuel: Option<u64>,
+    ) -> Result<Self, VmError> {
+        let adapter = CausewayAdapter::new(vm_type, runtime);
+        let instance = adapter
+            .runtime
+            .instantiate(&adapter.runtime.program(program)?, fuel)?;
+        *adapter.lock_vm() = Some(Vm {
+            instance,
+            allocations: BTreeMap::new(),
+        });
+        Ok(adapter)
+    }
+
+    /// This adapter's VM instance id (the `instance` of its memory regions' capabilities).
+    pub fn instance_id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    fn lock_vm(&self) -> std::sync::MutexGuard<'_, Option<Vm>> {
+        self.vm.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `function(args)` on this adapter's VM instance as one transaction (its memory persists
+    /// between runs). Needs `Execute` over the context's domain.
+    pub fn run(
+        &self,
+        function: &str,
+        args: &[i64],
+        context: &ExecutionContext,
+    ) -> Result<ExecutionResult, VmError> {
+        self.caps()
+            .check(context, Right::Execute, Access::Domain(&context.domain))?;
+        let mut vm = self.lock_vm();
+        let vm = vm.as_mut().ok_or_else(no_vm)?;
+        store::transact(&**self.resources.store(), |txn| {
+            self.runtime
+                .run_in(txn, &mut vm.instance, function, args, context)
+        })
+    }
+
+    fn invoker<'a>(
+        &'a self,
+        ctx: &'a ExecutionContext,
+    ) -> impl FnMut(&mut dyn store::Txn, &str, &str, &[i64]) -> Result<ExecutionResult, VmError> + 'a {
+        move |txn, program, function, args| self.runtime.invoke_in(txn, program, function, args, ctx)
     }
 
     pub fn vm_type(&self) -> VmType {
@@ -161,15 +241,25 @@ impl OperationInterface for CausewayAdapter {
         operation: &ResourceOperation,
         context: &ExecutionContext,
     ) -> Result<ExecutionResult, VmError> {
-        self.resources.execute(operation, context)
+        let mut invoke = self.invoker(context);
+        let ops = std::slice::from_ref(operation);
+        let mut results = self
+            .resources
+            .execute_batch_with(ops, context, &mut invoke)
+            .map_err(|e| e.error)?;
+        Ok(results.remove(0))
     }
 
+    /// All or nothing; `Invoke` operations run their programs inside the batch's transaction.
     fn execute_batch(
         &self,
         operations: &[ResourceOperation],
         context: &ExecutionContext,
     ) -> Result<Vec<ExecutionResult>, VmError> {
-        self.resources.execute_batch(operations, context)
+        let mut invoke = self.invoker(context);
+        self.resources
+            .execute_batch_with(operations, context, &mut invoke)
+            .map_err(VmError::from)
     }
 
     fn verify_operation(
@@ -305,25 +395,46 @@ impl CrossDomainVmInterface for CausewayAdapter {
 
 /// Creates adapters by VM type (the seed's factory; it returns `Result`, see `interfaces`).
 pub struct VmInterfaceFactory {
-    resources: Arc<ResourceManager>,
+    runtime: Arc<Runtime>,
 }
 
 impl VmInterfaceFactory {
     pub fn new(store: Arc<dyn Store>, capabilities: Arc<CapabilityManager>) -> VmInterfaceFactory {
         VmInterfaceFactory {
-            resources: Arc::new(ResourceManager::new(store, capabilities)),
+            runtime: Arc::new(Runtime::new(store, capabilities)),
         }
     }
 
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
     pub fn resources(&self) -> &Arc<ResourceManager> {
-        &self.resources
+        self.runtime.resources()
+    }
+
+    /// An adapter with a VM instance of the registered program `program`, for `vm_type`.
+    pub fn create_vm(
+        &self,
+        vm_type: VmType,
+        program: &str,
+        fuel: Option<u64>,
+    ) -> Result<CausewayAdapter, VmError> {
+        self.check_available(vm_type)?;
+        CausewayAdapter::with_program(vm_type, self.runtime.clone(), program, fuel)
     }
 
     /// An adapter for `vm_type`. `Evm` and `CosmWasm` are not available; `RiscV` and `ZkVm` get their
-    /// front end and proofs with their own issues, and until then are not available either.
+    /// front end and proofs with their own issues, and until then are not available either. `Tel`
+    /// adapters run IR programs until the TEL front end lands.
     pub fn create_adapter(&self, vm_type: VmType) -> Result<CausewayAdapter, VmError> {
+        self.check_available(vm_type)?;
+        Ok(CausewayAdapter::new(vm_type, self.runtime.clone()))
+    }
+
+    fn check_available(&self, vm_type: VmType) -> Result<(), VmError> {
         match vm_type {
-            VmType::Tel => Ok(CausewayAdapter::new(vm_type, self.resources.clone())),
+            VmType::Tel => Ok(()),
             VmType::RiscV => Err(unavailable("the RISC-V VM", "its front end arrives with issue 6")),
             VmType::ZkVm => Err(unavailable("the ZK VM", "proofs arrive with issue 8")),
             VmType::Evm => Err(unavailable("the EVM", "Causeway has no EVM front end")),
@@ -342,4 +453,176 @@ impl VmInterfaceFactory {
 
 fn unavailable(what: &str, why: &str) -> VmError {
     ExecutionError::Unavailable(what.to_string(), why.to_string()).into()
+}
+
+fn no_vm() -> VmError {
+    crate::error::MemoryError::Guest("this adapter has no VM instance (create it with a program)".into())
+        .into()
+}
+
+fn mem_err(e: causeway_engine::memory::MemoryError) -> VmError {
+    crate::error::MemoryError::Guest(e.to_string()).into()
+}
+
+impl CausewayAdapter {
+    /// The base of the region of the VM's memory that holds `address`.
+    fn region_of(vm: &Vm, address: u64) -> Result<u64, VmError> {
+        vm.instance
+            .memory()
+            .regions()
+            .find(|&(b, s, _)| address >= b && address - b < s)
+            .map(|(b, _, _)| b)
+            .ok_or_else(|| {
+                crate::error::MemoryError::Guest(format!("no region holds address {address:#x}")).into()
+            })
+    }
+
+    fn check_region(&self, ctx: &ExecutionContext, right: Right, base: u64) -> Result<(), VmError> {
+        Ok(self.caps().check(
+            ctx,
+            right,
+            Access::Region {
+                instance: self.id,
+                base,
+            },
+        )?)
+    }
+}
+
+/// Lowest address `allocate` hands out (page 0 stays unmapped, so a null guest pointer faults).
+const ALLOC_START: u64 = 0x1_0000;
+
+impl MemoryInterface for CausewayAdapter {
+    /// Maps a fresh zeroed region of `size` bytes (rounded up to pages) in the VM's guest memory with
+    /// the given rights. Needs `Create` over the context's domain.
+    fn allocate(
+        &self,
+        size: usize,
+        access_rights: AccessRights,
+        context: &ExecutionContext,
+    ) -> Result<MemoryAddress, VmError> {
+        self.caps()
+            .check(context, Right::Create, Access::Domain(&context.domain))?;
+        let mut guard = self.lock_vm();
+        let vm = guard.as_mut().ok_or_else(no_vm)?;
+        if size == 0 {
+            return Err(crate::error::MemoryError::Guest("cannot allocate 0 bytes".into()).into());
+        }
+        let size = (size as u64).div_ceil(PAGE) * PAGE;
+        let mut base = ALLOC_START;
+        for (b, s, _) in vm.instance.memory().regions() {
+            if b + s <= base {
+                continue;
+            }
+            if b >= base + size {
+                break;
+            }
+            base = (b + s).div_ceil(PAGE) * PAGE;
+        }
+        if base
+            .checked_add(size)
+            .is_none_or(|end| end > vm.instance.memory().size())
+        {
+            return Err(crate::error::MemoryError::Exhausted(format!("no room for {size} bytes")).into());
+        }
+        let rights = match access_rights {
+            AccessRights::ReadOnly => GuestRights::Read,
+            AccessRights::ReadWrite => GuestRights::ReadWrite,
+        };
+        vm.instance
+            .memory_mut()
+            .map_region(base, size, rights)
+            .map_err(mem_err)?;
+        vm.allocations.insert(base, size);
+        Ok(base)
+    }
+
+    /// Unmaps a region `allocate` made. Needs `Delete` over that region.
+    fn free(&self, address: MemoryAddress, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_region(context, Right::Delete, address)?;
+        let mut guard = self.lock_vm();
+        let vm = guard.as_mut().ok_or_else(no_vm)?;
+        if !vm.allocations.contains_key(&address) {
+            return Err(crate::error::MemoryError::NotAllocated(address).into());
+        }
+        vm.instance.memory_mut().unmap_region(address).map_err(mem_err)?;
+        vm.allocations.remove(&address);
+        Ok(())
+    }
+
+    /// Reads with the guest's rights. Needs `Read` over the region.
+    fn read(
+        &self,
+        address: MemoryAddress,
+        length: usize,
+        context: &ExecutionContext,
+    ) -> Result<Vec<u8>, VmError> {
+        let guard = self.lock_vm();
+        let vm = guard.as_ref().ok_or_else(no_vm)?;
+        self.check_region(context, Right::Read, Self::region_of(vm, address)?)?;
+        vm.instance.memory().read(address, length).map_err(mem_err)
+    }
+
+    /// Writes with the guest's rights (a read-only region refuses, as it traps for guest code). Needs
+    /// `Write` over the region.
+    fn write(&self, address: MemoryAddress, data: &[u8], context: &ExecutionContext) -> Result<(), VmError> {
+        let mut guard = self.lock_vm();
+        let vm = guard.as_mut().ok_or_else(no_vm)?;
+        self.check_region(context, Right::Write, Self::region_of(vm, address)?)?;
+        vm.instance.memory_mut().write(address, data).map_err(mem_err)
+    }
+}
+
+impl EffectInterface for CausewayAdapter {
+    /// Registers the host handler that guest effects of this name reach (for every program of the
+    /// runtime). Needs `Write` over the effect.
+    fn register_effect_handler(
+        &self,
+        effect_type: EffectType,
+        handler: Box<dyn EffectHandler>,
+        context: &ExecutionContext,
+    ) -> Result<(), VmError> {
+        self.caps()
+            .check(context, Right::Write, Access::Effect(&effect_type.0))?;
+        self.runtime.register_effect(effect_type, Arc::from(handler));
+        Ok(())
+    }
+
+    /// Calls the registered handler directly. Needs `Execute` over the effect.
+    fn handle_effect(&self, effect: &Effect, context: &ExecutionContext) -> Result<EffectResult, VmError> {
+        self.caps()
+            .check(context, Right::Execute, Access::Effect(&effect.effect_type.0))?;
+        let handler = self
+            .runtime
+            .effect_handler(&effect.effect_type.0)
+            .ok_or_else(|| ExecutionError::UnhandledEffect(effect.effect_type.0.clone()))?;
+        handler.handle(effect, context)
+    }
+
+    /// Whether `effect` satisfies every constraint (capabilities, argument bounds, domains).
+    fn validate_effect(
+        &self,
+        effect: &Effect,
+        constraints: &[EffectConstraint],
+        context: &ExecutionContext,
+    ) -> Result<bool, VmError> {
+        let domain = effect.domain.as_ref().unwrap_or(&context.domain);
+        for c in constraints {
+            let ok = match c {
+                EffectConstraint::RequiresRight(r) => self
+                    .caps()
+                    .check(context, *r, Access::Effect(&effect.effect_type.0))
+                    .is_ok(),
+                EffectConstraint::ArgumentRange { index, min, max } => {
+                    effect.args.get(*index).is_some_and(|a| (*min..=*max).contains(a))
+                }
+                EffectConstraint::MaxArguments(n) => effect.args.len() <= *n,
+                EffectConstraint::AllowedDomains(ds) => ds.contains(domain),
+            };
+            if !ok {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }

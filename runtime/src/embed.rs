@@ -327,6 +327,8 @@ fn in_invocation(
 /// Holds the resource store, capabilities, programs and effect handlers; runs programs.
 pub struct Runtime {
     engine: Engine,
+    /// Run programs on the reference interpreter instead of the JIT (differential checks, `--interp`).
+    interpreter: bool,
     resources: Arc<ResourceManager>,
     effects: RwLock<HashMap<String, Arc<dyn EffectHandler>>>,
     programs: RwLock<HashMap<String, Program>>,
@@ -340,6 +342,7 @@ impl Runtime {
     pub fn with_resources(resources: Arc<ResourceManager>) -> Runtime {
         Runtime {
             engine: Engine::new(),
+            interpreter: false,
             resources,
             effects: RwLock::new(HashMap::new()),
             programs: RwLock::new(HashMap::new()),
@@ -348,6 +351,16 @@ impl Runtime {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Compiles with these options from now on.
+    pub fn set_engine(&mut self, engine: Engine) {
+        self.engine = engine;
+    }
+
+    /// Runs programs on the reference interpreter (true) or the JIT (false, the default).
+    pub fn set_interpreter(&mut self, interpreter: bool) {
+        self.interpreter = interpreter;
     }
 
     pub fn resources(&self) -> &Arc<ResourceManager> {
@@ -448,8 +461,12 @@ impl Runtime {
             fuel,
             ..Default::default()
         };
-        Instance::new_jit(program.compiled.clone(), &mut linker, config)
-            .map_err(|e| ExecutionError::Invalid(e.to_string()).into())
+        let instance = if self.interpreter {
+            Instance::new_interp(program.compiled.module.clone(), &mut linker, config)
+        } else {
+            Instance::new_jit(program.compiled.clone(), &mut linker, config)
+        };
+        instance.map_err(|e| ExecutionError::Invalid(e.to_string()).into())
     }
 
     /// Runs `program.function(args)` as one transaction: all of its resource effects commit together,

@@ -119,7 +119,8 @@ pub enum MemoryError {
 pub enum ExecutionError {
     #[error("compile error: {0}")]
     Compile(String),
-    #[error("trap: {0}")]
+    /// The engine's trap description (`trap: KIND at LOC`).
+    #[error("{0}")]
     Trap(String),
     #[error("host error: {0}")]
     Host(String),

@@ -1,12 +1,18 @@
-//! Running a textual IR module from the command line: parse, verify, compile (or interpret), link the
-//! standard debugging imports, run `main` (or a named function) under a fuel budget, resuming through
-//! suspensions. Must never print: callers decide how to report.
+//! Running a textual IR module from the command line (`causeway run-ir`): parse, verify, compile,
+//! and invoke a function through the embedding API, as one transaction against an in-memory or
+//! persistent store, with the capabilities the caller grants. The CLI's own effect `print(i64)`
+//! collects output lines. Must never print: callers decide how to report.
 
-use causeway_engine::host::{HostOutcome, Linker};
-use causeway_engine::instance::{Instance, InstanceConfig};
-use causeway_engine::ir::parse::parse_module;
-use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
-use causeway_engine::stop::Stop;
+use crate::capability::{CapabilityManager, CapabilityTarget, Rights};
+use crate::embed::{Engine, Runtime};
+use crate::error::{Right, VmError};
+use crate::interfaces::{EffectResult, EffectType};
+use crate::store::memory::MemoryStore;
+use crate::store::persistent::PersistentStore;
+use crate::store::Store;
+use crate::types::{DomainId, ExecutionContext, OwnerId};
+use causeway_engine::jit::{CompileOptions, OptLevel};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// How to run an IR module.
@@ -17,6 +23,13 @@ pub struct RunIrOptions {
     pub fuel: Option<u64>,
     pub interpreter: bool,
     pub opt_level: OptLevel,
+    /// A persistent store; `None` runs against a fresh in-memory store.
+    pub store: Option<PathBuf>,
+    /// The rights the program gets over everything (`--caps`); `execute` over its own domain is
+    /// always granted, since the caller asked to run it.
+    pub rights: Rights,
+    /// The domain the program runs in.
+    pub domain: String,
 }
 
 impl Default for RunIrOptions {
@@ -27,6 +40,9 @@ impl Default for RunIrOptions {
             fuel: None,
             interpreter: false,
             opt_level: OptLevel::Speed,
+            store: None,
+            rights: Rights::ALL,
+            domain: "local".into(),
         }
     }
 }
@@ -34,65 +50,70 @@ impl Default for RunIrOptions {
 /// What a run produced.
 #[derive(Clone, Debug)]
 pub struct RunIrOutcome {
-    pub stop: Stop,
-    /// Lines the guest printed through the `print` import.
+    /// The function's results, or why the program failed (nothing it did to resources was kept).
+    pub values: Result<Vec<i64>, VmError>,
+    /// Lines the guest printed through the `print` effect (also when it failed afterwards).
     pub output: Vec<String>,
-    /// Fuel consumed (when metered).
+    /// Fuel consumed (when metered and finished).
     pub fuel_used: Option<u64>,
+    /// Lines the guest logged through the standard `log` effect.
+    pub log: Vec<String>,
 }
 
-/// Host imports every IR program may use: `print(i64)` appends a line, `print_i32(i32)` too.
-pub fn standard_linker(output: Arc<Mutex<Vec<String>>>) -> Linker {
-    let mut linker = Linker::new();
-    let out = output.clone();
-    linker.define("print", move |_, args, _| {
-        out.lock()
-            .map_err(|e| e.to_string())?
-            .push(args.first().copied().unwrap_or(0).to_string());
-        Ok(HostOutcome::Return)
-    });
-    linker
+/// The owner the CLI runs programs as.
+pub fn cli_owner() -> OwnerId {
+    OwnerId::from_public_key(b"causeway-cli")
 }
 
-/// Parses and runs `text`. Errors are rendered messages (parse errors carry `line:col`).
+/// Parses and runs `text`. Errors before the run (parse, verify, store) are rendered messages.
 pub fn run_ir(text: &str, opts: &RunIrOptions) -> Result<RunIrOutcome, String> {
-    let module = Arc::new(parse_module(text).map_err(|e| format!("parse error: {e}"))?);
-    causeway_engine::ir::verify::verify_module(&module).map_err(|e| format!("invalid IR: {e}"))?;
-    let output = Arc::new(Mutex::new(Vec::new()));
-    let mut linker = standard_linker(output.clone());
-    for imp in &module.imports {
-        if !linker.contains(&imp.name) {
-            return Err(format!(
-                "import `{}` is not provided by `causeway run-ir` (it provides `print`)",
-                imp.name
-            ));
-        }
-    }
-    let config = InstanceConfig {
-        fuel: opts.fuel,
-        ..Default::default()
+    let store: Arc<dyn Store> = match &opts.store {
+        Some(path) => Arc::new(PersistentStore::open(path).map_err(|e| e.to_string())?),
+        None => Arc::new(MemoryStore::new()),
     };
-    let mut inst = if opts.interpreter {
-        Instance::new_interp(module, &mut linker, config)
-    } else {
-        let copts = CompileOptions {
-            opt_level: opts.opt_level,
-            metered: true,
-            ..Default::default()
-        };
-        let compiled = CompiledModule::compile(module, copts).map_err(|e| e.to_string())?;
-        Instance::new_jit(Arc::new(compiled), &mut linker, config)
-    }
-    .map_err(|e| e.to_string())?;
-    let stop = inst.call(&opts.function, &opts.args).map_err(|e| e.to_string())?;
-    let fuel_used = opts
-        .fuel
-        .zip(inst.fuel())
-        .map(|(f, left)| (f as i64 - left).max(0) as u64);
-    let output = output.lock().map_err(|e| e.to_string())?.clone();
-    Ok(RunIrOutcome {
-        stop,
-        output,
-        fuel_used,
+    let caps = Arc::new(CapabilityManager::new());
+    let mut runtime = Runtime::new(store, caps.clone());
+    runtime.set_engine(Engine::with_options(CompileOptions {
+        opt_level: opts.opt_level,
+        ..Default::default()
+    }));
+    runtime.set_interpreter(opts.interpreter);
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let out = output.clone();
+    runtime.register_effect(
+        EffectType("print".into()),
+        Arc::new(move |e: &crate::interfaces::Effect, _: &ExecutionContext| {
+            out.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(e.args.first().copied().unwrap_or(0).to_string());
+            Ok(EffectResult::default())
+        }),
+    );
+    let program = runtime.engine().compile_ir(text).map_err(|e| e.to_string())?;
+    runtime.register_program("main", program);
+    let domain = DomainId::new(opts.domain.clone());
+    let mut ctx = caps.context(cli_owner(), domain.clone(), opts.rights);
+    ctx.fuel = opts.fuel;
+    ctx.capabilities
+        .push(caps.mint(CapabilityTarget::Domain(domain), Rights::of(&[Right::Execute])));
+    ctx.capabilities.push(caps.mint(
+        CapabilityTarget::Effect("print".into()),
+        Rights::of(&[Right::Execute]),
+    ));
+    let result = runtime.invoke("main", &opts.function, &opts.args, &ctx);
+    let output = output.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(match result {
+        Ok(r) => RunIrOutcome {
+            fuel_used: opts.fuel.map(|_| r.fuel_used),
+            log: r.log,
+            values: Ok(r.values),
+            output,
+        },
+        Err(e) => RunIrOutcome {
+            values: Err(e),
+            output,
+            fuel_used: None,
+            log: Vec::new(),
+        },
     })
 }

@@ -339,7 +339,8 @@ fn effect_interface_registers_handles_and_validates() {
         EffectConstraint::AllowedDomains(vec![DomainId::new("vault")]),
     ] {
         assert!(
-            !vm.validate_effect(&effect, std::slice::from_ref(&bad), &ctx).unwrap(),
+            !vm.validate_effect(&effect, std::slice::from_ref(&bad), &ctx)
+                .unwrap(),
             "{bad:?}"
         );
     }

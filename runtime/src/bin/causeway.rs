@@ -4,7 +4,8 @@
 
 use causeway_engine::ir::parse::parse_module;
 use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
-use causeway_engine::stop::Stop;
+use causeway_runtime::capability::Rights;
+use causeway_runtime::error::{ExecutionError, VmError};
 use causeway_runtime::{run_ir, RunIrOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -41,6 +42,16 @@ enum Command {
         /// Compile without Cranelift optimizations.
         #[arg(long)]
         no_opt: bool,
+        /// A persistent resource store (created if missing); without it a fresh in-memory store.
+        #[arg(long)]
+        store: Option<std::path::PathBuf>,
+        /// The rights the program gets, comma-separated (read,write,create,delete,transfer,execute,
+        /// debug,prove) or `all` (the default). Running the program itself needs none of them.
+        #[arg(long, default_value = "all")]
+        caps: String,
+        /// The domain the program runs in.
+        #[arg(long, default_value = "local")]
+        domain: String,
     },
     /// Compile an IR module and print it at some stage.
     Compile {
@@ -84,6 +95,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             fuel,
             interp,
             no_opt,
+            store,
+            caps,
+            domain,
         } => {
             let text = read(&file)?;
             let opts = RunIrOptions {
@@ -92,23 +106,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 fuel,
                 interpreter: interp,
                 opt_level: if no_opt { OptLevel::None } else { OptLevel::Speed },
+                store,
+                rights: Rights::parse_list(&caps)?,
+                domain,
             };
             let out = run_ir(&text, &opts).map_err(|e| format!("{file}: {e}"))?;
             for line in &out.output {
                 println!("{line}");
             }
-            match out.stop {
-                Stop::Finished(vals) => {
+            if !out.log.is_empty() {
+                for line in &out.log {
+                    println!("{line}");
+                }
+            }
+            match out.values {
+                Ok(vals) => {
                     let vals: Vec<String> = vals.iter().map(|v| v.to_string()).collect();
                     println!("{}", vals.join(" "));
                     Ok(ExitCode::SUCCESS)
                 }
-                Stop::OutOfFuel => {
-                    eprintln!("stopped: out of fuel");
+                Err(VmError::ExecutionError(ExecutionError::OutOfFuel)) => {
+                    eprintln!("stopped: out of fuel (nothing was changed)");
                     Ok(ExitCode::from(3))
                 }
-                other => {
-                    eprintln!("stopped: {other}");
+                Err(e) => {
+                    eprintln!("failed: {e} (nothing was changed)");
                     Ok(ExitCode::from(2))
                 }
             }

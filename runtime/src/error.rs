@@ -165,6 +165,17 @@ pub enum LifecycleError {
         op: &'static str,
         needed: &'static str,
     },
+    /// The instance's worker did not answer in time: guest code reaches a check point in bounded
+    /// time, so it is blocked in a host call.
+    #[error(
+        "VM instance {id} did not reach a check point within {waited_ms} ms, so `{op}` gave up; \
+         its guest is probably blocked in a host call"
+    )]
+    Timeout {
+        id: u64,
+        op: &'static str,
+        waited_ms: u64,
+    },
     #[error("{0}")]
     Other(String),
 }

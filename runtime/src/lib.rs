@@ -10,6 +10,7 @@ pub mod embed;
 pub mod error;
 pub mod interfaces;
 pub mod ir_host;
+pub mod lifecycle;
 pub mod ops;
 pub mod resources;
 pub mod store;

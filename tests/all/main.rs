@@ -7,6 +7,7 @@ mod debug;
 mod differential;
 mod embed;
 mod hostile;
+mod lifecycle;
 mod malformed;
 mod resources;
 mod store;

@@ -626,3 +626,70 @@ impl EffectInterface for CausewayAdapter {
         Ok(true)
     }
 }
+
+impl CausewayAdapter {
+    fn check_execute(&self, ctx: &ExecutionContext) -> Result<(), VmError> {
+        Ok(self
+            .caps()
+            .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?)
+    }
+}
+
+/// VM instances on worker threads (the runtime's `LifecycleManager`). Every method needs `Execute`
+/// over the context's domain. Such instances run outside a transaction: they compute, and may use
+/// registered effects only through `Runtime::invoke`/`CausewayAdapter::run` (see the module docs of
+/// `lifecycle`).
+impl VmLifecycleInterface for CausewayAdapter {
+    fn initialize(&self, vm_config: &VmConfig, context: &ExecutionContext) -> Result<VmInstanceId, VmError> {
+        self.check_execute(context)?;
+        let program = self.runtime.program(&vm_config.program)?;
+        let func = program
+            .module()
+            .func_by_name(&vm_config.function)
+            .ok_or_else(|| {
+                ExecutionError::Invalid(format!(
+                    "program `{}` has no function `{}`",
+                    vm_config.program, vm_config.function
+                ))
+            })?;
+        let arity = program.module().func(func).sig.params.len();
+        if arity != vm_config.args.len() {
+            return Err(ExecutionError::Invalid(format!(
+                "`{}` takes {arity} arguments, {} given",
+                vm_config.function,
+                vm_config.args.len()
+            ))
+            .into());
+        }
+        let instance = self.runtime.instantiate(&program, vm_config.fuel)?;
+        Ok(self
+            .runtime
+            .lifecycle()
+            .initialize(instance, vm_config.function.clone(), vm_config.args.clone()))
+    }
+
+    fn start(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_execute(context)?;
+        self.runtime.lifecycle().start(*instance_id)
+    }
+
+    fn stop(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_execute(context)?;
+        self.runtime.lifecycle().stop(*instance_id)
+    }
+
+    fn pause(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_execute(context)?;
+        self.runtime.lifecycle().pause(*instance_id)
+    }
+
+    fn resume(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_execute(context)?;
+        self.runtime.lifecycle().resume(*instance_id)
+    }
+
+    fn terminate(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<(), VmError> {
+        self.check_execute(context)?;
+        self.runtime.lifecycle().terminate(*instance_id)
+    }
+}

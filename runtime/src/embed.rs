@@ -332,6 +332,7 @@ pub struct Runtime {
     resources: Arc<ResourceManager>,
     effects: RwLock<HashMap<String, Arc<dyn EffectHandler>>>,
     programs: RwLock<HashMap<String, Program>>,
+    lifecycle: crate::lifecycle::LifecycleManager,
 }
 
 impl Runtime {
@@ -346,6 +347,7 @@ impl Runtime {
             resources,
             effects: RwLock::new(HashMap::new()),
             programs: RwLock::new(HashMap::new()),
+            lifecycle: crate::lifecycle::LifecycleManager::new(),
         }
     }
 
@@ -369,6 +371,11 @@ impl Runtime {
 
     pub fn capabilities(&self) -> &Arc<CapabilityManager> {
         self.resources.capabilities()
+    }
+
+    /// The VM instances running on worker threads (`VmLifecycleInterface`).
+    pub fn lifecycle(&self) -> &crate::lifecycle::LifecycleManager {
+        &self.lifecycle
     }
 
     /// Makes `program` invocable by name (`ResourceOperation::Invoke`, `VmConfig`).

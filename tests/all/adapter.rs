@@ -352,3 +352,66 @@ fn effect_interface_registers_handles_and_validates() {
         )
         .unwrap());
 }
+
+#[test]
+fn the_lifecycle_interface_pauses_inspects_resumes_and_terminates_running_code() {
+    use causeway_runtime::lifecycle::VmStatus;
+    use std::time::{Duration, Instant};
+    let (factory, caps, ctx) = setup();
+    let rt = factory.runtime();
+    let spin = "
+global g0: i64 = 0
+func @spin() -> (i64) {
+    vars v0: i64
+block0:
+    jump block1
+block1:
+    v0 = global.get g0
+    v0 = add v0, 1
+    global.set g0, v0
+    jump block1
+}
+";
+    rt.register_program("spin", rt.engine().compile_ir(spin).unwrap());
+    let vm = factory.create_adapter(VmType::Tel).unwrap();
+    let config = VmConfig {
+        program: "spin".into(),
+        function: "spin".into(),
+        args: vec![],
+        fuel: None,
+    };
+    let id = vm.initialize(&config, &ctx).unwrap();
+    vm.start(&id, &ctx).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let t = Instant::now();
+    vm.pause(&id, &ctx).unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1));
+    assert_eq!(rt.lifecycle().status(id).unwrap(), VmStatus::Paused);
+    let g = rt.lifecycle().with_instance(id, |i| i.globals()[0]).unwrap();
+    assert!(g > 0);
+    vm.resume(&id, &ctx).unwrap();
+    vm.stop(&id, &ctx).unwrap();
+    assert_eq!(rt.lifecycle().status(id).unwrap(), VmStatus::Stopped);
+    vm.terminate(&id, &ctx).unwrap();
+    assert!(rt.lifecycle().status(id).is_err());
+    // Denied without execute; bad configurations are precise errors.
+    let reader = caps.context(
+        ctx.caller,
+        ctx.domain.clone(),
+        Rights::of(&[causeway_runtime::error::Right::Read]),
+    );
+    assert!(matches!(
+        vm.initialize(&config, &reader),
+        Err(VmError::CapabilityError(_))
+    ));
+    let wrong = VmConfig {
+        function: "nope".into(),
+        ..config.clone()
+    };
+    assert!(vm.initialize(&wrong, &ctx).is_err());
+    let arity = VmConfig {
+        args: vec![1],
+        ..config
+    };
+    assert!(vm.initialize(&arity, &ctx).is_err());
+}

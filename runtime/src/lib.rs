@@ -6,6 +6,7 @@
 
 pub mod adapter;
 pub mod capability;
+pub mod cli_resources;
 pub mod embed;
 pub mod error;
 pub mod interfaces;

@@ -2,6 +2,7 @@
 
 mod adapter;
 mod cli;
+mod cli_resources;
 mod corpus;
 mod debug;
 mod differential;

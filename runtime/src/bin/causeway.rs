@@ -1,13 +1,16 @@
-//! The `causeway` command-line tool: runs and compiles programs for the Causeway engine.
+//! The `causeway` command-line tool: runs and compiles programs for the Causeway engine, and lists the
+//! registers of a persistent store.
 //!
 //! It parses arguments, calls the runtime, and renders results and errors; it owns no execution logic.
 
 use causeway_engine::ir::parse::parse_module;
 use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
 use causeway_runtime::capability::Rights;
+use causeway_runtime::cli_resources::list_resources;
 use causeway_runtime::error::{ExecutionError, VmError};
 use causeway_runtime::{run_ir, RunIrOptions};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -52,6 +55,18 @@ enum Command {
         /// The domain the program runs in.
         #[arg(long, default_value = "local")]
         domain: String,
+    },
+    /// List the registers of a persistent store (every domain, or one), as a table or as JSON.
+    Resources {
+        /// The store (a file written by `run-ir --store`); it must exist.
+        #[arg(long)]
+        store: std::path::PathBuf,
+        /// Only this domain's registers (a domain without registers lists nothing).
+        #[arg(long)]
+        domain: Option<String>,
+        /// Print a JSON array (one object per register) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Compile an IR module and print it at some stage.
     Compile {
@@ -133,6 +148,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     eprintln!("failed: {e} (nothing was changed)");
                     Ok(ExitCode::from(2))
                 }
+            }
+        }
+        Command::Resources { store, domain, json } => {
+            let out = list_resources(&store, domain.as_deref(), json).map_err(|e| e.to_string())?;
+            // Not `print!`, which panics when stdout is closed (`causeway resources ... | head`).
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("writing the listing: {e}"))
+                }
+                _ => Ok(ExitCode::SUCCESS),
             }
         }
         Command::Compile {

@@ -29,7 +29,8 @@ fn pause_latency(c: &mut Criterion) {
     let module = Arc::new(parse_module(SPIN).expect("parses"));
     let compiled = Arc::new(CompiledModule::compile(module, CompileOptions::default()).expect("compiles"));
     let manager = LifecycleManager::new();
-    let instance = Instance::new_jit(compiled, &mut Linker::new(), InstanceConfig::default()).expect("instantiates");
+    let instance =
+        Instance::new_jit(compiled, &mut Linker::new(), InstanceConfig::default()).expect("instantiates");
     let id = manager.initialize(instance, "spin".into(), vec![]);
     manager.start(id).expect("starts");
     // The timed loop resumes first, so it starts from a paused instance.

@@ -278,7 +278,7 @@ fn parts(c: &mut Criterion, dir: &Path) {
                 let mut r = txn.get(&target)?.expect("target exists");
                 r.quantity = q;
                 r.version += 1;
-                txn.put(&r)
+                txn.put(r)
             })
             .expect("transact")
         })

@@ -243,39 +243,53 @@ fn invoke_unverifiable(program: &str, function: &str) -> VmError {
     .into()
 }
 
-/// Writes `r` back with its version bumped.
-fn rewrite(txn: &mut dyn Txn, mut r: ResourceRegister) -> Result<ResourceRegister, VmError> {
+/// `r` with its version bumped.
+fn bumped(mut r: ResourceRegister) -> Result<ResourceRegister, VmError> {
     r.version = r
         .version
         .checked_add(1)
         .ok_or_else(|| ResourceError::Overflow(format!("version of {} is at its maximum", r.id)))?;
-    txn.put(&r)?;
+    Ok(r)
+}
+
+/// Writes `r` back with its version bumped; returns its id.
+fn rewrite(txn: &mut dyn Txn, r: ResourceRegister) -> Result<ResourceId, VmError> {
+    let r = bumped(r)?;
+    let id = r.id;
+    txn.put(r)?;
+    Ok(id)
+}
+
+/// [`rewrite`], returning the register as written.
+fn rewrite_kept(txn: &mut dyn Txn, r: ResourceRegister) -> Result<ResourceRegister, VmError> {
+    let r = bumped(r)?;
+    txn.put(r.clone())?;
     Ok(r)
 }
 
 /// Creates an active register (version 0) with a fresh nonce; returns its id.
 fn insert(
     txn: &mut dyn Txn,
-    kind: &str,
+    kind: String,
     quantity: u128,
-    data: &[u8],
+    data: Vec<u8>,
     owner: OwnerId,
-    domain: &DomainId,
+    domain: DomainId,
 ) -> Result<ResourceId, VmError> {
     let nonce = txn.next_nonce()?;
-    let id = ResourceId::derive(kind, quantity, data, &owner, domain, nonce);
+    let id = ResourceId::derive(&kind, quantity, &data, &owner, &domain, nonce);
     if txn.get(&id)?.is_some() {
         return Err(internal(&format!(
             "the store handed out nonce {nonce} twice (id {id} exists)"
         )));
     }
-    txn.put(&ResourceRegister {
+    txn.put(ResourceRegister {
         id,
-        kind: kind.to_owned(),
+        kind,
         quantity,
-        data: data.to_vec(),
+        data,
         owner,
-        domain: domain.clone(),
+        domain,
         state: RegisterState::Active,
         version: 0,
         nonce,
@@ -480,41 +494,42 @@ impl ResourceManager {
                 domain,
             } => {
                 out.created
-                    .push(insert(txn, &kind, quantity, &data, owner, &domain)?);
+                    .push(insert(txn, kind, quantity, data, owner, domain)?);
             }
-            Plan::Rewrite(r) => out.updated.push(rewrite(txn, r)?.id),
+            Plan::Rewrite(r) => out.updated.push(rewrite(txn, r)?),
             Plan::Consume(mut r) => {
                 r.state = RegisterState::Consumed;
-                out.consumed.push(rewrite(txn, r)?.id);
+                out.consumed.push(rewrite(txn, r)?);
             }
             Plan::Split { mut source, amount } => {
                 let new = insert(
                     txn,
-                    &source.kind,
+                    source.kind.clone(),
                     amount,
-                    &source.data,
+                    source.data.clone(),
                     source.owner,
-                    &source.domain,
+                    source.domain.clone(),
                 )?;
                 source.quantity = source
                     .quantity
                     .checked_sub(amount)
                     .ok_or_else(|| internal("split underflow"))?;
                 let source = rewrite(txn, source)?;
-                txn.put_relationship(&source.id, &new, &RelationshipType::DerivedFrom)?;
+                txn.put_relationship(&source, &new, &RelationshipType::DerivedFrom)?;
                 out.created.push(new);
-                out.updated.push(source.id);
+                out.updated.push(source);
             }
             Plan::Merge { mut a, mut b, total } => {
                 a.state = RegisterState::Consumed;
                 b.state = RegisterState::Consumed;
+                let (kind, data, owner, domain) = (a.kind.clone(), a.data.clone(), a.owner, a.domain.clone());
                 let a = rewrite(txn, a)?;
                 let b = rewrite(txn, b)?;
-                let new = insert(txn, &a.kind, total, &a.data, a.owner, &a.domain)?;
-                txn.put_relationship(&a.id, &new, &RelationshipType::DerivedFrom)?;
-                txn.put_relationship(&b.id, &new, &RelationshipType::DerivedFrom)?;
+                let new = insert(txn, kind, total, data, owner, domain)?;
+                txn.put_relationship(&a, &new, &RelationshipType::DerivedFrom)?;
+                txn.put_relationship(&b, &new, &RelationshipType::DerivedFrom)?;
                 out.created.push(new);
-                out.consumed.extend([a.id, b.id]);
+                out.consumed.extend([a, b]);
             }
         }
         Ok(out)
@@ -865,7 +880,7 @@ impl ResourceManager {
             let mut locked = r.clone();
             locked.state = RegisterState::Locked;
             let locked = (|| {
-                let locked = rewrite(txn, locked)?;
+                let locked = rewrite_kept(txn, locked)?;
                 stored_as(&*txn, id, RegisterState::Locked)?;
                 self.reached(phase::LOCKED)?;
                 Ok(locked)
@@ -873,7 +888,14 @@ impl ResourceManager {
             .map_err(aborted(phase::LOCKED))?;
 
             let new_id = (|| {
-                let new_id = insert(txn, &r.kind, r.quantity, &r.data, r.owner, target)?;
+                let new_id = insert(
+                    txn,
+                    r.kind.clone(),
+                    r.quantity,
+                    r.data.clone(),
+                    r.owner,
+                    target.clone(),
+                )?;
                 txn.put_relationship(id, &new_id, &RelationshipType::DerivedFrom)?;
                 match txn.get(&new_id)? {
                     Some(n) if n.quantity == r.quantity && n.kind == r.kind && n.domain == *target => {}

@@ -82,7 +82,7 @@ fn is_store_error(e: &VmError) -> bool {
 }
 
 fn put_all(store: &dyn Store, registers: &[ResourceRegister]) {
-    store::transact(store, |t| registers.iter().try_for_each(|r| t.put(r))).expect("commit");
+    store::transact(store, |t| registers.iter().try_for_each(|r| t.put(r.clone()))).expect("commit");
 }
 
 /// Ids whose relationships a dump always includes (the property test relates these).
@@ -247,9 +247,9 @@ fn a_transaction_reads_its_own_pending_writes() {
             let mut moved = all[0].clone();
             moved.domain = DomainId::new("zeta");
             moved.version += 1;
-            t.put(&moved)?;
+            t.put(moved.clone())?;
             for r in &all[12..] {
-                t.put(r)?;
+                t.put(r.clone())?;
             }
             assert_eq!(t.get(&moved.id)?, Some(moved.clone()), "{name}");
             assert_eq!(t.get(&all[20].id)?.as_ref(), Some(&all[20]), "{name}");
@@ -323,8 +323,8 @@ fn a_register_that_changes_domain_moves_tables() {
         .unwrap();
         // And back again, in the same transaction as another write to the old table.
         store::transact(store, |t| {
-            t.put(&a)?;
-            t.put(&register(3, "coin", 1, "a", RegisterState::Active))
+            t.put(a.clone())?;
+            t.put(register(3, "coin", 1, "a", RegisterState::Active))
         })
         .unwrap();
         store::read(store, |t| {
@@ -435,7 +435,7 @@ fn threads_transacting_at_once_are_serialized() {
                             let mut c = t.get(&counter.id)?.expect("counter");
                             c.quantity += 1;
                             c.version += 1;
-                            t.put(&c)?;
+                            t.put(c)?;
                             t.next_nonce().map(drop)
                         })
                         .unwrap();
@@ -456,15 +456,15 @@ fn threads_transacting_at_once_are_serialized() {
 /// Several kinds of write: new registers, an overwrite, a domain move, a relationship, nonces.
 fn many_writes(t: &mut dyn Txn, all: &[ResourceRegister]) -> Result<(), VmError> {
     for n in 100..110 {
-        t.put(&register(n, "coin", 9, "delta", RegisterState::Active))?;
+        t.put(register(n, "coin", 9, "delta", RegisterState::Active))?;
     }
     let mut changed = all[3].clone();
     changed.quantity += 1;
     changed.state = RegisterState::Consumed;
-    t.put(&changed)?;
+    t.put(changed)?;
     let mut moved = all[5].clone();
     moved.domain = DomainId::new("gamma");
-    t.put(&moved)?;
+    t.put(moved)?;
     t.put_relationship(&all[0].id, &all[1].id, &RelationshipType::DependsOn)?;
     t.next_nonce()?;
     t.next_nonce()?;
@@ -568,7 +568,7 @@ fn apply(t: &mut dyn Txn, op: &Op) -> Result<(), VmError> {
             state,
             quantity,
             data,
-        } => t.put(&ResourceRegister {
+        } => t.put(ResourceRegister {
             id: pool_id(*id),
             kind: ["coin", "deed", ""][*kind as usize].to_owned(),
             quantity: *quantity,
@@ -768,14 +768,14 @@ fn crash_child() {
         store::transact(&store, |t| {
             for i in 0..CRASH_N {
                 let nonce = t.next_nonce()?;
-                t.put(&crash_register(next, i, nonce))?;
+                t.put(crash_register(next, i, nonce))?;
             }
             let mut progress = crash_register(next, 0, 0);
             progress.id = PROGRESS;
             progress.kind = "progress".into();
             progress.quantity = u128::from(next + 1);
             progress.data.clear();
-            t.put(&progress)
+            t.put(progress)
         })
         .expect("child: commit");
         next += 1;

@@ -43,19 +43,31 @@ impl State {
     /// Applies a finished overlay's changes. Infallible, so a commit is all-or-nothing.
     fn apply(&mut self, changes: Changes) {
         for (id, register) in changes.writes {
-            if let Some(old) = self.index.get(&id).filter(|d| **d != register.domain).cloned() {
-                if let Some(table) = self.tables.get_mut(&old) {
-                    table.remove(&id);
-                    if table.is_empty() {
-                        self.tables.remove(&old);
+            match self.index.get_mut(&id) {
+                // Same domain: the index is already right.
+                Some(domain) if *domain == register.domain => {}
+                Some(domain) => {
+                    let old = std::mem::replace(domain, register.domain.clone());
+                    if let Some(table) = self.tables.get_mut(&old) {
+                        table.remove(&id);
+                        if table.is_empty() {
+                            self.tables.remove(&old);
+                        }
                     }
                 }
+                None => {
+                    self.index.insert(id, register.domain.clone());
+                }
             }
-            self.index.insert(id, register.domain.clone());
-            self.tables
-                .entry(register.domain.clone())
-                .or_default()
-                .insert(id, register);
+            match self.tables.get_mut(&register.domain) {
+                Some(table) => {
+                    table.insert(id, register);
+                }
+                None => {
+                    let domain = register.domain.clone();
+                    self.tables.insert(domain, BTreeMap::from([(id, register)]));
+                }
+            }
         }
         for rel in changes.relationships {
             self.outgoing.entry(rel.source).or_default().insert(rel.id);
@@ -106,8 +118,8 @@ impl Txn for Overlay<'_> {
         Ok(self.changes.writes.get(id).or_else(|| self.base.get(id)).cloned())
     }
 
-    fn put(&mut self, register: &ResourceRegister) -> Result<(), VmError> {
-        self.changes.writes.insert(register.id, register.clone());
+    fn put(&mut self, register: ResourceRegister) -> Result<(), VmError> {
+        self.changes.writes.insert(register.id, register);
         Ok(())
     }
 

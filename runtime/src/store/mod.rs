@@ -21,7 +21,7 @@ use crate::types::{
 pub trait Txn {
     fn get(&self, id: &ResourceId) -> Result<Option<ResourceRegister>, VmError>;
     /// Inserts or replaces a register (in its domain's table).
-    fn put(&mut self, register: &ResourceRegister) -> Result<(), VmError>;
+    fn put(&mut self, register: ResourceRegister) -> Result<(), VmError>;
     /// Registers matching `filter`, ordered by domain then id.
     fn list(&self, filter: &RegisterFilter) -> Result<Vec<ResourceRegister>, VmError>;
     /// The names of the domains that hold registers.

@@ -35,7 +35,8 @@ use redb::{
     ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition,
     TableHandle, Value, WriteTransaction,
 };
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -263,76 +264,268 @@ fn relationships(
     Ok(out)
 }
 
-/// Hands out the next value of a `meta` counter.
-fn bump(txn: &WriteTransaction, key: &str, what: &str) -> Result<u64, VmError> {
-    let mut meta = txn.open_table(META).map_err(failed("open meta table"))?;
-    let n = meta
-        .get(key)
-        .map_err(failed("read counter"))?
-        .map_or(0, |v| v.value());
-    let next = n
-        .checked_add(1)
-        .ok_or_else(|| store_error(format!("{what} exhausted: the counter reached u64::MAX")))?;
-    meta.insert(key, next).map_err(failed("write counter"))?;
-    Ok(n)
+type IndexTable<'t> = redb::Table<'t, &'static [u8; 32], &'static str>;
+type DomainTable<'t> = redb::Table<'t, &'static [u8; 32], &'static [u8]>;
+type IdIndex<'t> = redb::MultimapTable<'t, &'static [u8; 32], u64>;
+
+/// Opens a table into `slot` unless it is open already; redb refuses to open a table twice in one
+/// transaction, so a [`Writer`] opens each one at most once and keeps it.
+fn lazy<T>(slot: &mut Option<T>, open: impl FnOnce() -> Result<T, VmError>) -> Result<&mut T, VmError> {
+    if slot.is_none() {
+        *slot = Some(open()?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| store_error("a table just opened is missing".to_owned()))
 }
 
-/// A write transaction's `Txn`.
-struct Writer {
-    txn: WriteTransaction,
+/// The tables a write transaction has opened so far, each opened on first use and kept until the
+/// transaction ends.
+#[derive(Default)]
+struct Open<'t> {
+    index: Option<IndexTable<'t>>,
+    /// `registers/<domain>`, by domain name.
+    registers: BTreeMap<String, DomainTable<'t>>,
+    relationships: Option<redb::Table<'t, u64, &'static [u8]>>,
+    outgoing: Option<IdIndex<'t>>,
+    incoming: Option<IdIndex<'t>>,
+    meta: Option<redb::Table<'t, &'static str, u64>>,
+    /// What the last `get` found in the index (the register's domain, or `None`: absent), kept for
+    /// a `put` of the same register that follows; every `put` clears it.
+    last_lookup: Option<(ResourceId, Option<DomainId>)>,
 }
 
-impl Txn for Writer {
-    fn get(&self, id: &ResourceId) -> Result<Option<ResourceRegister>, VmError> {
-        get(&self.txn, id)
+impl<'t> Open<'t> {
+    fn index(&mut self, txn: &'t WriteTransaction) -> Result<&mut IndexTable<'t>, VmError> {
+        lazy(&mut self.index, || {
+            txn.open_table(INDEX).map_err(failed("open index"))
+        })
     }
 
-    fn put(&mut self, register: &ResourceRegister) -> Result<(), VmError> {
-        let bytes = codec::encode_register(register)?;
-        let txn = &self.txn;
-        let mut index = txn.open_table(INDEX).map_err(failed("open index"))?;
-        let old = index
-            .get(&register.id.0)
-            .map_err(failed("read index"))?
-            .map(|d| d.value().to_owned());
-        if let Some(old) = old.filter(|d| *d != register.domain.0) {
-            // The register moves domain: out of its old table, which goes when it is left empty.
-            let old_name = table_name(&old);
-            let empty = {
-                let mut table = txn
-                    .open_table(registers(&old_name))
-                    .map_err(failed("open registers"))?;
-                table.remove(&register.id.0).map_err(failed("remove register"))?;
-                table.is_empty().map_err(failed("read registers"))?
-            };
-            if empty {
-                txn.delete_table(registers(&old_name))
+    fn registers(
+        &mut self,
+        txn: &'t WriteTransaction,
+        domain: &str,
+    ) -> Result<&mut DomainTable<'t>, VmError> {
+        if !self.registers.contains_key(domain) {
+            let table = txn
+                .open_table(registers(&table_name(domain)))
+                .map_err(failed("open registers"))?;
+            self.registers.insert(domain.to_owned(), table);
+        }
+        self.registers
+            .get_mut(domain)
+            .ok_or_else(|| store_error(format!("the table of domain {domain} just opened is missing")))
+    }
+
+    fn relationships(
+        &mut self,
+        txn: &'t WriteTransaction,
+    ) -> Result<&mut redb::Table<'t, u64, &'static [u8]>, VmError> {
+        lazy(&mut self.relationships, || {
+            txn.open_table(RELATIONSHIPS)
+                .map_err(failed("open relationships"))
+        })
+    }
+
+    fn id_index(&mut self, txn: &'t WriteTransaction, outgoing: bool) -> Result<&mut IdIndex<'t>, VmError> {
+        let (slot, def) = if outgoing {
+            (&mut self.outgoing, OUTGOING)
+        } else {
+            (&mut self.incoming, INCOMING)
+        };
+        lazy(slot, || {
+            txn.open_multimap_table(def)
+                .map_err(failed("open relationship index"))
+        })
+    }
+
+    fn meta(
+        &mut self,
+        txn: &'t WriteTransaction,
+    ) -> Result<&mut redb::Table<'t, &'static str, u64>, VmError> {
+        lazy(&mut self.meta, || {
+            txn.open_table(META).map_err(failed("open meta table"))
+        })
+    }
+}
+
+/// A write transaction's `Txn`. Keeps every table it opens until [`Writer::finish`], and the
+/// counters in memory until then.
+struct Writer<'t> {
+    txn: &'t WriteTransaction,
+    /// In a `RefCell` because reads (`&self`) open tables too.
+    open: RefCell<Open<'t>>,
+    /// The next nonce to hand out, once this transaction has handed out one.
+    next_nonce: Option<u64>,
+    /// The next relationship id, once this transaction has handed out one.
+    next_relationship: Option<u64>,
+}
+
+impl<'t> Writer<'t> {
+    fn new(txn: &'t WriteTransaction) -> Writer<'t> {
+        Writer {
+            txn,
+            open: RefCell::new(Open::default()),
+            next_nonce: None,
+            next_relationship: None,
+        }
+    }
+
+    /// Hands out the next value of a `meta` counter, read from `meta` on first use.
+    fn bump(&mut self, nonce: bool) -> Result<u64, VmError> {
+        let (cached, key, what) = if nonce {
+            (self.next_nonce, META_NONCE, "nonces")
+        } else {
+            (self.next_relationship, META_RELATIONSHIP, "relationship ids")
+        };
+        let n = match cached {
+            Some(n) => n,
+            None => self
+                .open
+                .get_mut()
+                .meta(self.txn)?
+                .get(key)
+                .map_err(failed("read counter"))?
+                .map_or(0, |v| v.value()),
+        };
+        let next = n
+            .checked_add(1)
+            .ok_or_else(|| store_error(format!("{what} exhausted: the counter reached u64::MAX")))?;
+        if nonce {
+            self.next_nonce = Some(next);
+        } else {
+            self.next_relationship = Some(next);
+        }
+        Ok(n)
+    }
+
+    /// Readies the transaction for commit: writes the counters to `meta`, deletes the domain tables
+    /// left empty by registers moving away, and closes every table.
+    fn finish(self) -> Result<(), VmError> {
+        let Writer {
+            txn,
+            open,
+            next_nonce,
+            next_relationship,
+        } = self;
+        let mut open = open.into_inner();
+        for (key, value) in [(META_NONCE, next_nonce), (META_RELATIONSHIP, next_relationship)] {
+            if let Some(value) = value {
+                open.meta(txn)?
+                    .insert(key, value)
+                    .map_err(failed("write counter"))?;
+            }
+        }
+        for table in std::mem::take(&mut open.registers).into_values() {
+            if table.is_empty().map_err(failed("read registers"))? {
+                txn.delete_table(table)
                     .map_err(failed("delete empty domain table"))?;
             }
         }
-        let name = table_name(&register.domain.0);
-        let mut table = txn
-            .open_table(registers(&name))
-            .map_err(failed("open registers"))?;
-        table
+        Ok(())
+    }
+}
+
+impl Txn for Writer<'_> {
+    fn get(&self, id: &ResourceId) -> Result<Option<ResourceRegister>, VmError> {
+        let mut open = self.open.borrow_mut();
+        open.last_lookup = None;
+        let found = open
+            .index(self.txn)?
+            .get(&id.0)
+            .map_err(failed("read index"))?
+            .map(|d| DomainId::new(d.value()));
+        open.last_lookup = Some((*id, found.clone()));
+        let Some(domain) = found else {
+            return Ok(None);
+        };
+        let table = open.registers(self.txn, &domain.0)?;
+        let bytes = table
+            .get(&id.0)
+            .map_err(failed("read register"))?
+            .ok_or_else(|| {
+                store_error(format!(
+                    "the index places register {id} in domain {domain}, whose table lacks it"
+                ))
+            })?;
+        decode_in(&domain, bytes.value()).map(Some)
+    }
+
+    fn put(&mut self, register: ResourceRegister) -> Result<(), VmError> {
+        let bytes = codec::encode_register(&register)?;
+        let txn = self.txn;
+        let open = self.open.get_mut();
+        let domain = register.domain.0.as_str();
+        let cached = open.last_lookup.take().filter(|(id, _)| *id == register.id);
+        let index = open.index(txn)?;
+        let found = match cached {
+            Some((_, found)) => found,
+            None => index
+                .get(&register.id.0)
+                .map_err(failed("read index"))?
+                .map(|d| DomainId::new(d.value())),
+        };
+        // `None`: the index already places the register in its domain.
+        let moved_from = match found {
+            Some(d) if d.0 == domain => None,
+            Some(d) => Some(Some(d.0)),
+            None => Some(None),
+        };
+        if let Some(moved_from) = moved_from {
+            index
+                .insert(&register.id.0, domain)
+                .map_err(failed("write index"))?;
+            if let Some(old) = moved_from {
+                // The register moves domain: out of its old table (deleted by `finish` if this
+                // leaves it empty).
+                open.registers(txn, &old)?
+                    .remove(&register.id.0)
+                    .map_err(failed("remove register"))?;
+            }
+        }
+        open.registers(txn, domain)?
             .insert(&register.id.0, bytes.as_slice())
             .map_err(failed("write register"))?;
-        index
-            .insert(&register.id.0, register.domain.0.as_str())
-            .map_err(failed("write index"))?;
         Ok(())
     }
 
     fn list(&self, filter: &RegisterFilter) -> Result<Vec<ResourceRegister>, VmError> {
-        list(&self.txn, filter)
+        let mut open = self.open.borrow_mut();
+        let mut out = Vec::new();
+        for domain in domain_tables(self.txn)? {
+            if filter.domain.as_ref().is_some_and(|d| *d != domain) {
+                continue;
+            }
+            let table = open.registers(self.txn, &domain.0)?;
+            for entry in table.iter().map_err(failed("scan registers"))? {
+                let (_, bytes) = entry.map_err(failed("scan registers"))?;
+                let r = decode_in(&domain, bytes.value())?;
+                if filter.matches(&r) {
+                    out.push(r);
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.domain, &a.id).cmp(&(&b.domain, &b.id)));
+        Ok(out)
     }
 
     fn domains(&self) -> Result<Vec<DomainId>, VmError> {
-        domains(&self.txn)
+        let mut open = self.open.borrow_mut();
+        let mut out = Vec::new();
+        for domain in domain_tables(self.txn)? {
+            if !open
+                .registers(self.txn, &domain.0)?
+                .is_empty()
+                .map_err(failed("read registers"))?
+            {
+                out.push(domain);
+            }
+        }
+        Ok(out)
     }
 
     fn next_nonce(&mut self) -> Result<u64, VmError> {
-        bump(&self.txn, META_NONCE, "nonces")
+        self.bump(true)
     }
 
     fn put_relationship(
@@ -341,7 +534,7 @@ impl Txn for Writer {
         target: &ResourceId,
         kind: &RelationshipType,
     ) -> Result<RelationshipId, VmError> {
-        let id = bump(&self.txn, META_RELATIONSHIP, "relationship ids")?;
+        let id = self.bump(false)?;
         let rel = Relationship {
             id,
             source: *source,
@@ -349,17 +542,15 @@ impl Txn for Writer {
             kind: kind.clone(),
         };
         let bytes = codec::encode_relationship(&rel)?;
-        let txn = &self.txn;
-        txn.open_table(RELATIONSHIPS)
-            .map_err(failed("open relationships"))?
+        let txn = self.txn;
+        let open = self.open.get_mut();
+        open.relationships(txn)?
             .insert(id, bytes.as_slice())
             .map_err(failed("write relationship"))?;
-        txn.open_multimap_table(OUTGOING)
-            .map_err(failed("open relationship index"))?
+        open.id_index(txn, true)?
             .insert(&source.0, id)
             .map_err(failed("write relationship index"))?;
-        txn.open_multimap_table(INCOMING)
-            .map_err(failed("open relationship index"))?
+        open.id_index(txn, false)?
             .insert(&target.0, id)
             .map_err(failed("write relationship index"))?;
         Ok(id)
@@ -370,7 +561,41 @@ impl Txn for Writer {
         id: &ResourceId,
         direction: RelationshipDirection,
     ) -> Result<Vec<Relationship>, VmError> {
-        relationships(&self.txn, id, direction)
+        let mut open = self.open.borrow_mut();
+        let mut ids = BTreeSet::new();
+        for outgoing in [true, false] {
+            let wanted = if outgoing {
+                matches!(
+                    direction,
+                    RelationshipDirection::Outgoing | RelationshipDirection::Both
+                )
+            } else {
+                matches!(
+                    direction,
+                    RelationshipDirection::Incoming | RelationshipDirection::Both
+                )
+            };
+            if !wanted {
+                continue;
+            }
+            for rid in open
+                .id_index(self.txn, outgoing)?
+                .get(&id.0)
+                .map_err(failed("read relationship index"))?
+            {
+                ids.insert(rid.map_err(failed("read relationship index"))?.value());
+            }
+        }
+        let table = open.relationships(self.txn)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for rid in ids {
+            let bytes = table
+                .get(rid)
+                .map_err(failed("read relationship"))?
+                .ok_or_else(|| store_error(format!("relationship {rid} is indexed but missing")))?;
+            out.push(codec::decode_relationship(bytes.value())?);
+        }
+        Ok(out)
     }
 }
 
@@ -388,7 +613,7 @@ impl Txn for Reader {
     fn get(&self, id: &ResourceId) -> Result<Option<ResourceRegister>, VmError> {
         get(&self.txn, id)
     }
-    fn put(&mut self, _: &ResourceRegister) -> Result<(), VmError> {
+    fn put(&mut self, _: ResourceRegister) -> Result<(), VmError> {
         Err(read_only())
     }
     fn list(&self, filter: &RegisterFilter) -> Result<Vec<ResourceRegister>, VmError> {
@@ -501,17 +726,26 @@ impl PersistentStore {
 impl Store for PersistentStore {
     fn transact(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<(), VmError>) -> Result<(), VmError> {
         let txn = self.db.begin_write().map_err(failed("begin transaction"))?;
-        let mut writer = Writer { txn };
-        match panic::catch_unwind(AssertUnwindSafe(|| f(&mut writer))) {
-            Ok(Ok(())) => writer.txn.commit().map_err(failed("commit")),
-            // The closure's error is the one to report; an abort that fails also leaves nothing
-            // committed.
+        // The writer (and every table it holds open) is gone by the time the transaction commits
+        // or aborts.
+        let outcome = {
+            let mut writer = Writer::new(&txn);
+            match panic::catch_unwind(AssertUnwindSafe(|| f(&mut writer))) {
+                Ok(Ok(())) => Ok(writer.finish()),
+                Ok(Err(e)) => Ok(Err(e)),
+                Err(payload) => Err(payload),
+            }
+        };
+        match outcome {
+            Ok(Ok(())) => txn.commit().map_err(failed("commit")),
+            // The closure's error (or finishing's) is the one to report; an abort that fails also
+            // leaves nothing committed.
             Ok(Err(e)) => {
-                let _ = writer.txn.abort();
+                let _ = txn.abort();
                 Err(e)
             }
             Err(payload) => {
-                let _ = writer.txn.abort();
+                let _ = txn.abort();
                 panic::resume_unwind(payload)
             }
         }

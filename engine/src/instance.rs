@@ -153,8 +153,7 @@ impl StateBox {
 impl std::ops::Deref for StateBox {
     type Target = RunState;
     fn deref(&self) -> &RunState {
-        // SAFETY: the pointer comes from a leaked Box that lives until Drop; guest code does not run
-        // while the instance's methods hold this reference.
+        // SAFETY: the Box is leaked until Drop and no guest code runs while this borrow lives.
         unsafe { self.0.as_ref() }
     }
 }
@@ -433,8 +432,7 @@ impl Instance {
                 let state_ptr = StatePtr(self.state.ptr());
                 let co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), Stop>, ()| {
                     let state = state_ptr.0;
-                    // SAFETY: the instance keeps its state box alive while its coroutine exists, and
-                    // the trampoline was compiled for this callee's signature.
+                    // SAFETY: the state outlives the coroutine; the trampoline matches the callee's signature.
                     unsafe {
                         (*state).yielder = yielder as *const _;
                         let entry: unsafe extern "sysv64" fn(*mut VmContext, usize, *mut i64) =
@@ -469,8 +467,7 @@ impl Instance {
                     });
                 }
                 for (i, (&r, &t)) in results.iter().zip(&sig.results).enumerate() {
-                    // SAFETY: `values` is the suspended host call's slot array in its JIT frame, which
-                    // stays alive on the suspended guest stack; it has room for every result.
+                    // SAFETY: `values` is the suspended call's result area, alive on the paused guest stack.
                     unsafe { *values.add(i) = ir::normalize(t, r) };
                 }
                 self.state.results_ready = true;
@@ -535,8 +532,7 @@ impl Instance {
                     CoroutineResult::Yield(stop) => {
                         if !stop.is_resumable() {
                             // A terminal stop raised by a libcall: abandon the guest frames.
-                            // SAFETY: the suspended frames are JIT frames and a libcall frame that
-                            // holds nothing needing Drop (see `stop_libcall`/`host_call_libcall`).
+                            // SAFETY: suspended frames are JIT and libcall frames with nothing to drop.
                             unsafe { co.force_reset() };
                             *stack = coroutine.take().map(|c| c.into_stack());
                         }
@@ -581,8 +577,7 @@ impl Instance {
                     // Never entered: dropping its closure runs no guest code.
                     co.force_unwind();
                 } else if !co.done() {
-                    // SAFETY: a suspended guest holds only JIT frames and libcall frames without Drop
-                    // obligations at their suspension points.
+                    // SAFETY: suspended frames are JIT and libcall frames with nothing to drop.
                     unsafe { co.force_reset() };
                 }
                 *stack = Some(co.into_stack());
@@ -626,8 +621,7 @@ impl Instance {
                     return None;
                 }
                 let n = self.state.module.func(f).vars.len();
-                // SAFETY: debug_frame points at the spill slot of the frame stopped at the site; the
-                // frame is alive on the suspended guest stack and has `n` slots.
+                // SAFETY: debug_frame is the stopped frame's spill area (alive while paused), `n` slots long.
                 Some((f, unsafe { std::slice::from_raw_parts(frame, n) }.to_vec()))
             }
         }
@@ -645,8 +639,7 @@ impl Instance {
                 let func = self.state.stopped_site.map(|s| self.state.module.func(s.func));
                 match func.and_then(|f| f.vars.get(var as usize).copied()) {
                     Some(ty) if !frame.is_null() => {
-                        // SAFETY: debug_frame points at the spill slots of the frame stopped at the
-                        // site (alive on the suspended guest stack); `var` indexes one of them.
+                        // SAFETY: debug_frame is the stopped frame's spill area (alive while paused), `n` slots long.
                         unsafe { *frame.add(var as usize) = ir::normalize(ty, value) };
                         self.state.vmctx.debug_reload = 1;
                         true
@@ -726,8 +719,7 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
     let state = unsafe { (*vmctx).run_state as *mut RunState };
     let import = ImportId(import);
     let outcome = {
-        // SAFETY: the run loop is blocked in `resume` while guest code runs, so these accesses do not
-        // overlap with any other use of the state; `values` has room for max(params, results) slots.
+        // SAFETY: the run loop waits in `resume` while guest code runs; `values` fits every slot.
         let st = unsafe { &mut *state };
         let sig = &st.module.imports[import.0 as usize].sig;
         let (np, nr) = (sig.params.len(), sig.results.len());
@@ -857,8 +849,8 @@ impl FaultHandler for RunState {
             loc: entry.loc,
             func: Some(entry.func),
         };
-        // SAFETY: the sp is inside this coroutine's stack (checked above) and guest code follows the
-        // trap-handler rules: it never writes memory outside itself except through the context.
+        // Guest code follows the trap-handler rules: it writes outside itself only through the context.
+        // SAFETY: the sp is inside this coroutine's stack (checked above); see the rule above.
         let regs = unsafe { th.setup_trap_handler(move || RunEnd::Trap(trap)) };
         Some(Redirect {
             rip: regs.rip,

@@ -69,8 +69,7 @@ impl GuestMemory {
             }
         };
         let reserved = (size + GUARD) as usize;
-        // SAFETY: an anonymous, private, PROT_NONE, MAP_NORESERVE mapping at an address the kernel
-        // chooses: it aliases nothing, and only this value unmaps it (in Drop).
+        // SAFETY: a fresh anonymous PROT_NONE mapping aliases nothing; only Drop unmaps it.
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -159,8 +158,7 @@ impl GuestMemory {
     /// Removes the region that starts at `base`; its pages are discarded and become inaccessible.
     pub fn unmap_region(&mut self, base: u64) -> Result<(), MemoryError> {
         let (size, _) = self.regions.remove(&base).ok_or(MemoryError::NoRegion(base))?;
-        // SAFETY: [base, base+size) lies inside our reservation (checked when the region was mapped);
-        // MADV_DONTNEED on a private anonymous mapping just zero-fills those pages.
+        // SAFETY: [base, base+size) is inside our reservation; MADV_DONTNEED only zero-fills it.
         unsafe {
             libc::madvise(
                 self.base.as_ptr().add(base as usize) as *mut _,
@@ -183,9 +181,7 @@ impl GuestMemory {
             Rights::Read => region::Protection::READ,
             Rights::ReadWrite => region::Protection::READ_WRITE,
         };
-        // SAFETY: the range is page-aligned and inside our reservation (callers checked); changing
-        // its protection affects no memory outside this instance.
-        // It can still fail when the kernel runs out of mappings (vm.max_map_count).
+        // SAFETY: a page-aligned range inside our own reservation (it can still fail: max_map_count).
         unsafe { region::protect(self.base.as_ptr().add(base as usize), size as usize, prot) }.map_err(|e| {
             MemoryError::Protect {
                 base,

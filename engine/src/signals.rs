@@ -43,9 +43,7 @@ static mut PREVIOUS: [Option<libc::sigaction>; 4] = [None; 4];
 pub fn ensure_installed() {
     INSTALL.call_once(|| {
         for (i, &sig) in SIGNALS.iter().enumerate() {
-            // SAFETY: sigaction with zeroed-then-filled structs. The previous action is read and
-            // recorded *before* ours is installed, so our handler never sees an unrecorded one; this
-            // runs once, under the `Once`, before any of our handlers can run.
+            // SAFETY: sigaction on zero-initialized structs; the old action is recorded before ours is set, once.
             unsafe {
                 let mut old: libc::sigaction = std::mem::zeroed();
                 if libc::sigaction(sig, std::ptr::null(), &mut old) != 0 {
@@ -64,9 +62,7 @@ pub fn ensure_installed() {
         if installed.get() {
             return;
         }
-        // SAFETY: sigaltstack only reads/writes the stack_t structs we pass. We keep an existing
-        // alternate stack (Rust's runtime installs one per thread) and otherwise leak a fresh one for
-        // the thread's lifetime.
+        // SAFETY: sigaltstack only reads/writes the stack_t values we pass; a new stack is leaked per thread.
         unsafe {
             let mut old: libc::stack_t = std::mem::zeroed();
             libc::sigaltstack(std::ptr::null(), &mut old);
@@ -135,9 +131,9 @@ unsafe extern "C" fn handler(sig: i32, info: *mut libc::siginfo_t, ctx: *mut lib
     match prev {
         Some(p) if p.sa_sigaction != libc::SIG_DFL && p.sa_sigaction != libc::SIG_IGN => {
             if p.sa_flags & libc::SA_SIGINFO != 0 {
+                type Handler = extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void);
                 // SAFETY: the previous handler was installed with SA_SIGINFO, so it has this signature.
-                let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) =
-                    unsafe { std::mem::transmute(p.sa_sigaction) };
+                let f: Handler = unsafe { std::mem::transmute(p.sa_sigaction) };
                 f(sig, info, ctx);
             } else {
                 // SAFETY: a plain handler takes just the signal number.

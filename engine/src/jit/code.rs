@@ -71,8 +71,7 @@ impl CodeMemory {
         }
         self.protect(region::Protection::READ_WRITE)?;
         let ptr = self.map.as_mut_ptr();
-        // SAFETY: offset+len lies inside the mapping (callers pass site offsets recorded at compile
-        // time), and the mapping is writable now; nobody executes it while we patch.
+        // SAFETY: offset+len is inside the mapping (checked above), now writable, and nobody runs it.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.add(offset), bytes.len()) };
         self.protect(region::Protection::READ_EXECUTE)
     }

@@ -20,7 +20,7 @@ use causeway_bench::*;
 use causeway_engine::jit::{CompiledModule, OptLevel};
 use criterion::measurement::WallTime;
 use criterion::{black_box, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// Iterations of the integer loops (both tiers).
@@ -147,53 +147,10 @@ fn debuggable(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion keeps its results; the same rule criterion uses, made explicit so that the summary
-/// reads what this run wrote.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("criterion")
-}
-
 /// The ratio table, from the medians criterion saved.
 mod summary {
     use super::*;
-
-    /// A benchmark's median in nanoseconds, and whether this run (started at `since`) measured it.
-    pub struct Median {
-        pub ns: f64,
-        pub fresh: bool,
-    }
-
-    pub fn median(dir: &Path, id: &str, since: SystemTime) -> Option<Median> {
-        let path = dir.join(id).join("new/estimates.json");
-        let text = std::fs::read_to_string(&path).ok()?;
-        let fresh = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= since);
-        // `{"mean":{...},"median":{"confidence_interval":{...},"point_estimate":X,...},...}`
-        let rest = &text[text.find("\"median\":")?..];
-        let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-        let end = rest.find([',', '}'])?;
-        Some(Median {
-            ns: rest[..end].trim().parse().ok()?,
-            fresh,
-        })
-    }
-
-    fn fmt_ns(ns: f64) -> String {
-        if ns >= 1e6 {
-            format!("{:.2} ms", ns / 1e6)
-        } else if ns >= 1e3 {
-            format!("{:.1} µs", ns / 1e3)
-        } else {
-            format!("{ns:.1} ns")
-        }
-    }
+    use causeway_bench::results::{fmt_ns, median};
 
     fn verdict(met: bool) -> &'static str {
         if met {
@@ -309,7 +266,7 @@ mod summary {
 
 fn main() {
     let since = SystemTime::now();
-    let dir = criterion_dir();
+    let dir = causeway_bench::results::criterion_dir();
     let mut c = Criterion::default().output_directory(&dir).configure_from_args();
     compile_throughput(&mut c);
     jit_vs_interp(&mut c);

@@ -30,7 +30,7 @@ use causeway_runtime::types::{DomainId, ExecutionContext, OwnerId, ResourceData,
 use criterion::measurement::WallTime;
 use criterion::{black_box, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use std::io::{Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
@@ -303,47 +303,16 @@ fn parts(c: &mut Criterion, dir: &Path) {
     g.finish();
 }
 
-/// Where criterion keeps its results (the rule criterion uses, made explicit so that the summary
-/// reads what this run wrote).
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("criterion")
-}
-
 /// The verdict table, from the medians criterion saved.
 mod summary {
     use super::*;
+    use causeway_bench::results::fmt_ns;
 
     /// A benchmark's median in nanoseconds, if this run (started at `since`) measured it.
     fn median(dir: &Path, id: &str, since: SystemTime) -> Option<f64> {
-        let path = dir.join(id).join("new/estimates.json");
-        let fresh = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= since);
-        if !fresh {
-            return None;
-        }
-        let text = std::fs::read_to_string(&path).ok()?;
-        // `{"mean":{...},"median":{"confidence_interval":{...},"point_estimate":X,...},...}`
-        let rest = &text[text.find("\"median\":")?..];
-        let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-        let end = rest.find([',', '}'])?;
-        rest[..end].trim().parse().ok()
-    }
-
-    fn fmt_ns(ns: f64) -> String {
-        if ns >= 1e6 {
-            format!("{:.2} ms", ns / 1e6)
-        } else if ns >= 1e3 {
-            format!("{:.2} µs", ns / 1e3)
-        } else {
-            format!("{ns:.0} ns")
-        }
+        causeway_bench::results::median(dir, id, since)
+            .filter(|m| m.fresh)
+            .map(|m| m.ns)
     }
 
     /// "met (x% margin)" or "MISSED by x (y×)".
@@ -438,7 +407,7 @@ mod summary {
 
 fn main() {
     let since = SystemTime::now();
-    let out = criterion_dir();
+    let out = causeway_bench::results::criterion_dir();
     // The temporary directory is where `tempfile` puts it (`$TMPDIR`, else /tmp): put it on the disk
     // whose fsync cost you want to measure.
     let tmp = TempDir::new().expect("temporary directory");

@@ -446,6 +446,8 @@ pub fn run_main(inst: &mut Instance) -> i64 {
 }
 
 /// Plain-Rust versions of the benchmark programs' computations.
+pub mod results;
+
 pub mod reference {
     /// What `int_loop_module(iterations, _)` returns.
     pub fn int_loop(iterations: u64) -> i64 {

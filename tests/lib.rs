@@ -159,3 +159,28 @@ pub fn store_dump(store: &dyn causeway_runtime::store::Store) -> Vec<u8> {
     });
     dump.expect("dump the store")
 }
+
+/// `spin` loops for ever, counting its iterations in g0; `add` returns; `boom` traps.
+pub const LIFECYCLE_PROGRAM: &str = r#"
+global g0: i64 = 0
+func @spin() -> () {
+    vars v0: i64
+block0:
+    jump block1
+block1:
+    v0 = global.get g0
+    v0 = add v0, 1
+    global.set g0, v0
+    jump block1
+}
+func @add(v0: i64, v1: i64) -> (i64) {
+    vars v2: i64
+block0:
+    v2 = add v0, v1
+    return v2
+}
+func @boom() -> () {
+block0:
+    trap unreachable
+}
+"#;

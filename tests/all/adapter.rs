@@ -359,19 +359,7 @@ fn the_lifecycle_interface_pauses_inspects_resumes_and_terminates_running_code()
     use std::time::{Duration, Instant};
     let (factory, caps, ctx) = setup();
     let rt = factory.runtime();
-    let spin = "
-global g0: i64 = 0
-func @spin() -> (i64) {
-    vars v0: i64
-block0:
-    jump block1
-block1:
-    v0 = global.get g0
-    v0 = add v0, 1
-    global.set g0, v0
-    jump block1
-}
-";
+    let spin = causeway_tests::LIFECYCLE_PROGRAM;
     rt.register_program("spin", rt.engine().compile_ir(spin).unwrap());
     let vm = factory.create_adapter(VmType::Tel).unwrap();
     let config = VmConfig {

@@ -15,30 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// `spin` loops for ever, counting its iterations in g0; `add` returns; `boom` traps.
-const PROGRAM: &str = r#"
-global g0: i64 = 0
-func @spin() -> () {
-    vars v0: i64
-block0:
-    jump block1
-block1:
-    v0 = global.get g0
-    v0 = add v0, 1
-    global.set g0, v0
-    jump block1
-}
-func @add(v0: i64, v1: i64) -> (i64) {
-    vars v2: i64
-block0:
-    v2 = add v0, v1
-    return v2
-}
-func @boom() -> () {
-block0:
-    trap unreachable
-}
-"#;
+use causeway_tests::LIFECYCLE_PROGRAM as PROGRAM;
 
 /// Generous bound for steps that must be quick: one second.
 const QUICK: Duration = Duration::from_secs(1);

@@ -97,55 +97,42 @@ trait View {
     fn table_names(&self) -> Result<Vec<String>, VmError>;
 }
 
-impl View for WriteTransaction {
-    type Table<'s, K: Key + 'static, V: Value + 'static> = redb::Table<'s, K, V>;
-    type Multimap<'s, K: Key + 'static, V: Key + 'static> = redb::MultimapTable<'s, K, V>;
+/// `View` for both redb transaction kinds: the same calls, different table types.
+macro_rules! impl_view {
+    ($txn:ty, $table:ty, $multimap:ty) => {
+        impl View for $txn {
+            type Table<'s, K: Key + 'static, V: Value + 'static> = $table;
+            type Multimap<'s, K: Key + 'static, V: Key + 'static> = $multimap;
 
-    fn table<'s, K: Key + 'static, V: Value + 'static>(
-        &'s self,
-        def: TableDefinition<'_, K, V>,
-    ) -> Result<Self::Table<'s, K, V>, VmError> {
-        self.open_table(def).map_err(failed("open table"))
-    }
-    fn multimap<'s, K: Key + 'static, V: Key + 'static>(
-        &'s self,
-        def: MultimapTableDefinition<'_, K, V>,
-    ) -> Result<Self::Multimap<'s, K, V>, VmError> {
-        self.open_multimap_table(def).map_err(failed("open table"))
-    }
-    fn table_names(&self) -> Result<Vec<String>, VmError> {
-        Ok(self
-            .list_tables()
-            .map_err(failed("list tables"))?
-            .map(|t| t.name().to_owned())
-            .collect())
-    }
+            fn table<'s, K: Key + 'static, V: Value + 'static>(
+                &'s self,
+                def: TableDefinition<'_, K, V>,
+            ) -> Result<Self::Table<'s, K, V>, VmError> {
+                self.open_table(def).map_err(failed("open table"))
+            }
+            fn multimap<'s, K: Key + 'static, V: Key + 'static>(
+                &'s self,
+                def: MultimapTableDefinition<'_, K, V>,
+            ) -> Result<Self::Multimap<'s, K, V>, VmError> {
+                self.open_multimap_table(def).map_err(failed("open table"))
+            }
+            fn table_names(&self) -> Result<Vec<String>, VmError> {
+                Ok(self
+                    .list_tables()
+                    .map_err(failed("list tables"))?
+                    .map(|t| t.name().to_owned())
+                    .collect())
+            }
+        }
+    };
 }
 
-impl View for ReadTransaction {
-    type Table<'s, K: Key + 'static, V: Value + 'static> = ReadOnlyTable<K, V>;
-    type Multimap<'s, K: Key + 'static, V: Key + 'static> = ReadOnlyMultimapTable<K, V>;
-
-    fn table<'s, K: Key + 'static, V: Value + 'static>(
-        &'s self,
-        def: TableDefinition<'_, K, V>,
-    ) -> Result<Self::Table<'s, K, V>, VmError> {
-        self.open_table(def).map_err(failed("open table"))
-    }
-    fn multimap<'s, K: Key + 'static, V: Key + 'static>(
-        &'s self,
-        def: MultimapTableDefinition<'_, K, V>,
-    ) -> Result<Self::Multimap<'s, K, V>, VmError> {
-        self.open_multimap_table(def).map_err(failed("open table"))
-    }
-    fn table_names(&self) -> Result<Vec<String>, VmError> {
-        Ok(self
-            .list_tables()
-            .map_err(failed("list tables"))?
-            .map(|t| t.name().to_owned())
-            .collect())
-    }
-}
+impl_view!(
+    WriteTransaction,
+    redb::Table<'s, K, V>,
+    redb::MultimapTable<'s, K, V>
+);
+impl_view!(ReadTransaction, ReadOnlyTable<K, V>, ReadOnlyMultimapTable<K, V>);
 
 /// The domains that have a register table, in order.
 fn domain_tables(view: &impl View) -> Result<Vec<DomainId>, VmError> {

@@ -57,3 +57,12 @@ impl Linker {
         self.funcs.contains_key(name)
     }
 }
+
+/// The message of a caught panic payload (`&str` or `String`), for error reports.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}

@@ -694,11 +694,7 @@ fn dispatch_host(
         Ok(Ok(HostOutcome::Suspend)) => Dispatched::Error(format!("helper `{}` cannot suspend", imp.name)),
         Ok(Err(m)) => Dispatched::Error(m),
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".into());
+            let msg = crate::host::panic_message(&*panic);
             Dispatched::Error(format!("host function `{}` panicked: {msg}", imp.name))
         }
     }

@@ -319,11 +319,7 @@ fn worker(shared: Arc<Shared>) {
         let result = match result {
             Ok(result) => result,
             Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".into());
+                let message = causeway_engine::host::panic_message(&*panic);
                 // The instance's state is unknown after an engine panic: it is not handed out again.
                 slot.status = VmStatus::Failed(format!("the engine panicked: {message}"));
                 slot.request = None;

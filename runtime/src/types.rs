@@ -211,6 +211,23 @@ pub enum RelationshipDirection {
     Both,
 }
 
+impl RelationshipDirection {
+    /// Whether relationships whose source is the register are included.
+    pub fn outgoing(self) -> bool {
+        matches!(
+            self,
+            RelationshipDirection::Outgoing | RelationshipDirection::Both
+        )
+    }
+    /// Whether relationships whose target is the register are included.
+    pub fn incoming(self) -> bool {
+        matches!(
+            self,
+            RelationshipDirection::Incoming | RelationshipDirection::Both
+        )
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Relationship {
     pub id: RelationshipId,

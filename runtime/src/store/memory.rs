@@ -181,14 +181,8 @@ impl Txn for Overlay<'_> {
         id: &ResourceId,
         direction: RelationshipDirection,
     ) -> Result<Vec<Relationship>, VmError> {
-        let outgoing = matches!(
-            direction,
-            RelationshipDirection::Outgoing | RelationshipDirection::Both
-        );
-        let incoming = matches!(
-            direction,
-            RelationshipDirection::Incoming | RelationshipDirection::Both
-        );
+        let outgoing = direction.outgoing();
+        let incoming = direction.incoming();
         let mut ids = BTreeSet::new();
         if outgoing {
             ids.extend(self.base.outgoing.get(id).into_iter().flatten());

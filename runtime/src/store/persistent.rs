@@ -227,16 +227,10 @@ fn relationships(
         }
         Ok(())
     };
-    if matches!(
-        direction,
-        RelationshipDirection::Outgoing | RelationshipDirection::Both
-    ) {
+    if direction.outgoing() {
         collect(OUTGOING)?;
     }
-    if matches!(
-        direction,
-        RelationshipDirection::Incoming | RelationshipDirection::Both
-    ) {
+    if direction.incoming() {
         collect(INCOMING)?;
     }
     let table = view.table(RELATIONSHIPS)?;
@@ -552,15 +546,9 @@ impl Txn for Writer<'_> {
         let mut ids = BTreeSet::new();
         for outgoing in [true, false] {
             let wanted = if outgoing {
-                matches!(
-                    direction,
-                    RelationshipDirection::Outgoing | RelationshipDirection::Both
-                )
+                direction.outgoing()
             } else {
-                matches!(
-                    direction,
-                    RelationshipDirection::Incoming | RelationshipDirection::Both
-                )
+                direction.incoming()
             };
             if !wanted {
                 continue;

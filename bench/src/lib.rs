@@ -445,9 +445,12 @@ pub fn run_main(inst: &mut Instance) -> i64 {
     }
 }
 
-/// Plain-Rust versions of the benchmark programs' computations.
 pub mod results;
 
+/// The TEL programs of the TEL-vs-LuaJIT-vs-C benchmarks (`benches/tel_peers.rs`).
+pub mod tel;
+
+/// Plain-Rust versions of the benchmark programs' computations.
 pub mod reference {
     /// What `int_loop_module(iterations, _)` returns.
     pub fn int_loop(iterations: u64) -> i64 {

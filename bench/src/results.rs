@@ -49,3 +49,151 @@ pub fn fmt_ns(ns: f64) -> String {
         format!("{ns:.1} ns")
     }
 }
+
+/// The geometric mean of positive numbers (`None` for none).
+pub fn geomean(xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    Some((xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp())
+}
+
+/// One program of the TEL-vs-LuaJIT-vs-C table: the whole-process medians of its three versions
+/// (`None`: not measured, e.g. the peer is not installed).
+pub struct PeerRow {
+    pub program: String,
+    pub tel: Option<Median>,
+    pub luajit: Option<Median>,
+    pub c: Option<Median>,
+}
+
+/// The "TEL vs LuaJIT vs C" markdown table: per program the three medians, TEL/LuaJIT and TEL/C, then
+/// the geometric means over the programs measured on all three, and the verdict on the target
+/// "geomean of TEL's times at most LuaJIT's". Medians not measured by this run are marked `*`.
+pub fn peer_table(rows: &[PeerRow]) -> String {
+    let cell = |m: &Option<Median>| match m {
+        Some(m) if m.fresh => fmt_ns(m.ns),
+        Some(m) => format!("{}*", fmt_ns(m.ns)),
+        None => "—".to_string(),
+    };
+    let ratio = |a: &Option<Median>, b: &Option<Median>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}", a.ns / b.ns),
+        _ => "—".to_string(),
+    };
+    let mut out = String::from(
+        "| program | TEL | LuaJIT | C (gcc -O2) | TEL / LuaJIT | TEL / C |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    let (mut tel, mut lua, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    let mut stale = false;
+    for r in rows {
+        let _ = std::fmt::Write::write_fmt(
+            &mut out,
+            format_args!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                r.program,
+                cell(&r.tel),
+                cell(&r.luajit),
+                cell(&r.c),
+                ratio(&r.tel, &r.luajit),
+                ratio(&r.tel, &r.c)
+            ),
+        );
+        stale |= [&r.tel, &r.luajit, &r.c]
+            .iter()
+            .any(|m| m.as_ref().is_some_and(|m| !m.fresh));
+        if let (Some(t), Some(l)) = (&r.tel, &r.luajit) {
+            tel.push(t.ns);
+            lua.push(l.ns);
+            if let Some(x) = &r.c {
+                c.push(x.ns);
+            }
+        }
+    }
+    let (gt, gl) = (geomean(&tel), geomean(&lua));
+    // The C column's geomean only when C ran every program that the TEL/LuaJIT geomean covers.
+    let gc = if c.len() == tel.len() { geomean(&c) } else { None };
+    let f = |g: Option<f64>| g.map_or("—".to_string(), fmt_ns);
+    let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!("**{:.2}**", a / b),
+        _ => "—".to_string(),
+    };
+    let _ = std::fmt::Write::write_fmt(
+        &mut out,
+        format_args!(
+            "| geomean ({} programs) | {} | {} | {} | {} | {} |\n",
+            tel.len(),
+            f(gt),
+            f(gl),
+            f(gc),
+            r(gt, gl),
+            r(gt, gc)
+        ),
+    );
+    match (gt, gl) {
+        (Some(t), Some(l)) => {
+            let verdict = if t <= l { "met" } else { "MISSED" };
+            let _ = std::fmt::Write::write_fmt(
+                &mut out,
+                format_args!(
+                    "\nTarget: geomean of TEL's times ≤ LuaJIT's: TEL/LuaJIT = {:.2}: {verdict}\n",
+                    t / l
+                ),
+            );
+        }
+        _ => out
+            .push_str("\nTarget: geomean of TEL's times ≤ LuaJIT's: not measured (TEL or LuaJIT missing)\n"),
+    }
+    if stale {
+        out.push_str("\n`*`: not measured in this run (an earlier run's result).\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(ns: f64) -> Option<Median> {
+        Some(Median { ns, fresh: true })
+    }
+
+    #[test]
+    fn geomean_of_ratios_is_the_ratio_of_geomeans() {
+        assert_eq!(geomean(&[]), None);
+        assert!((geomean(&[2.0, 8.0]).unwrap() - 4.0).abs() < 1e-12);
+        let (t, l) = ([1.0, 4.0, 9.0], [2.0, 2.0, 3.0]);
+        let ratios: Vec<f64> = t.iter().zip(&l).map(|(a, b)| a / b).collect();
+        let a = geomean(&ratios).unwrap();
+        let b = geomean(&t).unwrap() / geomean(&l).unwrap();
+        assert!((a - b).abs() < 1e-12);
+    }
+
+    #[test]
+    fn peer_table_has_ratios_geomean_and_verdict() {
+        let rows = [
+            PeerRow {
+                program: "a".into(),
+                tel: m(2e6),
+                luajit: m(1e6),
+                c: m(5e5),
+            },
+            PeerRow {
+                program: "b".into(),
+                tel: m(1e6),
+                luajit: m(4e6),
+                c: None,
+            },
+        ];
+        let t = peer_table(&rows);
+        assert!(
+            t.contains("| `a` | 2.00 ms | 1.00 ms | 500.00 µs | 2.00 | 4.00 |"),
+            "{t}"
+        );
+        assert!(t.contains("| `b` | 1.00 ms | 4.00 ms | — | 0.25 | — |"), "{t}");
+        assert!(
+            t.contains("| geomean (2 programs) | 1.41 ms | 2.00 ms | — | **0.71** | — |"),
+            "{t}"
+        );
+        assert!(t.contains("TEL/LuaJIT = 0.71: met"), "{t}");
+    }
+}

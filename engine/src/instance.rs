@@ -335,6 +335,16 @@ impl Instance {
         &self.state.globals
     }
 
+    /// What a host function sees, for the embedder between runs (e.g. to build arguments in guest
+    /// memory with the front end's allocator, which keeps its state in globals).
+    pub fn host_ctx(&mut self) -> crate::host::HostCtx<'_> {
+        let st = &mut *self.state;
+        crate::host::HostCtx {
+            memory: GuestMemoryMut::new(&mut st.memory),
+            globals: &mut st.globals,
+        }
+    }
+
     pub fn set_global(&mut self, g: ir::GlobalId, v: i64) {
         let ty = self.state.module.globals[g.0 as usize].ty;
         self.state.globals[g.0 as usize] = ir::normalize(ty, v);

@@ -21,6 +21,7 @@
 //! | `consume(h: i64) -> ()` | consume |
 //! | `resource_id(h: i64, out_ptr: i64) -> ()` | write the 32-byte id to guest memory |
 //! | `resource_handle(id_ptr: i64) -> (i64)` | a handle for the id at `id_ptr` (must exist) |
+//! | `data(h: i64, out_ptr: i64, cap: i64) -> (i64)` | a register's data length; writes its first `cap` bytes to `out_ptr` |
 //! | `log(ptr: i64, len: i64) -> ()` | append a line to the invocation's log |
 //! | `now() -> (i64)` | the context's logical time |
 //!
@@ -89,11 +90,15 @@ impl Program {
     pub fn compiled(&self) -> &Arc<CompiledModule> {
         &self.compiled
     }
+
+    pub fn module_arc(&self) -> Arc<Module> {
+        self.compiled.module.clone()
+    }
 }
 
 /// What an invocation accumulates.
 #[derive(Default)]
-struct InvocationState {
+pub(crate) struct InvocationState {
     handles: Vec<ResourceId>,
     result: ExecutionResult,
     /// The precise error a host effect failed with (the engine only carries its message).
@@ -102,11 +107,11 @@ struct InvocationState {
 
 /// The invocation that host effects reach (see `INVOCATION`): borrowed pieces only, so that it can be
 /// reborrowed for each effect.
-struct Invocation<'a> {
-    txn: &'a mut dyn Txn,
-    ctx: &'a ExecutionContext,
-    resources: &'a ResourceManager,
-    state: &'a mut InvocationState,
+pub(crate) struct Invocation<'a> {
+    pub(crate) txn: &'a mut dyn Txn,
+    pub(crate) ctx: &'a ExecutionContext,
+    pub(crate) resources: &'a ResourceManager,
+    pub(crate) state: &'a mut InvocationState,
 }
 
 impl<'a, 'b> scoped_tls_hkt::ReborrowMut<'a> for Invocation<'b> {
@@ -145,6 +150,7 @@ fn standard_effects() -> Vec<(&'static str, Signature)> {
         ("consume", sig(1, 0)),
         ("resource_id", sig(2, 0)),
         ("resource_handle", sig(1, 1)),
+        ("data", sig(3, 1)),
         ("log", sig(2, 0)),
         ("now", sig(0, 1)),
     ]
@@ -289,6 +295,20 @@ impl Invocation<'_> {
                     .ok_or(ResourceError::NotFound(id))?;
                 vec![self.new_handle(id)]
             }
+            "data" => {
+                let id = self.handle(a[0])?;
+                let reg = self
+                    .resources
+                    .get_in(&*self.txn, &id, self.ctx)?
+                    .ok_or(ResourceError::NotFound(id))?;
+                let n = reg.data.len().min(usize::try_from(a[2]).unwrap_or(0));
+                if n > 0 {
+                    mem.memory
+                        .write(a[1] as u64, &reg.data[..n])
+                        .map_err(|e| crate::error::MemoryError::Guest(e.to_string()))?;
+                }
+                vec![reg.data.len() as i64]
+            }
             "log" => {
                 let line = read_string(mem, a[0], a[1])?;
                 self.state.result.log.push(line);
@@ -301,7 +321,7 @@ impl Invocation<'_> {
 }
 
 /// Runs a host effect inside the current invocation, recording a precise error for the runtime.
-fn in_invocation(
+pub(crate) fn in_invocation(
     name: &str,
     f: impl FnOnce(&mut Invocation<'_>) -> Result<Vec<i64>, VmError>,
     results: &mut [i64],
@@ -331,6 +351,7 @@ pub struct Runtime {
     interpreter: bool,
     resources: Arc<ResourceManager>,
     effects: RwLock<HashMap<String, Arc<dyn EffectHandler>>>,
+    tel_effects: RwLock<HashMap<String, Arc<dyn crate::tel::TelEffectHandler>>>,
     programs: RwLock<HashMap<String, Program>>,
     lifecycle: crate::lifecycle::LifecycleManager,
 }
@@ -346,6 +367,7 @@ impl Runtime {
             interpreter: false,
             resources,
             effects: RwLock::new(HashMap::new()),
+            tel_effects: RwLock::new(HashMap::new()),
             programs: RwLock::new(HashMap::new()),
             lifecycle: crate::lifecycle::LifecycleManager::new(),
         }
@@ -363,6 +385,26 @@ impl Runtime {
     /// Runs programs on the reference interpreter (true) or the JIT (false, the default).
     pub fn set_interpreter(&mut self, interpreter: bool) {
         self.interpreter = interpreter;
+    }
+
+    pub fn is_interpreter(&self) -> bool {
+        self.interpreter
+    }
+
+    /// Registers (or replaces) the host handler of a TEL effect (it sees TEL values).
+    pub fn register_tel_effect(&self, name: &str, handler: Arc<dyn crate::tel::TelEffectHandler>) {
+        self.tel_effects
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), handler);
+    }
+
+    pub fn tel_effect_handler(&self, name: &str) -> Option<Arc<dyn crate::tel::TelEffectHandler>> {
+        self.tel_effects
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
     }
 
     pub fn resources(&self) -> &Arc<ResourceManager> {
@@ -413,52 +455,65 @@ impl Runtime {
 
     /// A linker with the standard effects and the registered handlers for every effect `module` imports.
     fn linker(&self, module: &Module) -> Result<Linker, VmError> {
-        let standard = standard_effects();
         let mut linker = Linker::new();
         for imp in &module.imports {
-            let name = imp.name.clone();
-            if let Some((_, sig)) = standard.iter().find(|(n, _)| *n == imp.name) {
-                if *sig != imp.sig || imp.kind != ImportKind::Effect {
-                    return Err(ExecutionError::Invalid(format!(
-                        "import `{}` must be `effect` with signature {:?} -> {:?}",
-                        imp.name, sig.params, sig.results
-                    ))
-                    .into());
-                }
-                linker.define(&imp.name, move |ctx, args, results| {
-                    in_invocation(&name, |inv| inv.standard(&name, ctx, args), results)
-                });
-            } else if let Some(handler) = self.effect_handler(&imp.name) {
-                let domain_free = imp.sig.results.len();
-                linker.define(&imp.name, move |_, args, results| {
-                    in_invocation(
-                        &name,
-                        |inv| {
-                            let effect = Effect {
-                                effect_type: EffectType(name.clone()),
-                                args: args.to_vec(),
-                                domain: Some(inv.ctx.domain.clone()),
-                            };
-                            let caps = inv.resources.capabilities();
-                            caps.check(inv.ctx, Right::Execute, Access::Effect(&name))?;
-                            let r = handler.handle(&effect, inv.ctx)?;
-                            if r.values.len() != domain_free {
-                                return Err(ExecutionError::Invalid(format!(
-                                    "the handler of `{name}` returned {} values, the import declares {domain_free}",
-                                    r.values.len()
-                                ))
-                                .into());
-                            }
-                            Ok(r.values)
-                        },
-                        results,
-                    )
-                });
-            } else {
-                return Err(ExecutionError::UnhandledEffect(imp.name.clone()).into());
+            if self.define_standard(&mut linker, imp)? {
+                continue;
             }
+            let Some(handler) = self.effect_handler(&imp.name) else {
+                return Err(ExecutionError::UnhandledEffect(imp.name.clone()).into());
+            };
+            let name = imp.name.clone();
+            let domain_free = imp.sig.results.len();
+            linker.define(&imp.name, move |_, args, results| {
+                in_invocation(
+                    &name,
+                    |inv| {
+                        let effect = Effect {
+                            effect_type: EffectType(name.clone()),
+                            args: args.to_vec(),
+                            domain: Some(inv.ctx.domain.clone()),
+                        };
+                        let caps = inv.resources.capabilities();
+                        caps.check(inv.ctx, Right::Execute, Access::Effect(&name))?;
+                        let r = handler.handle(&effect, inv.ctx)?;
+                        if r.values.len() != domain_free {
+                            return Err(ExecutionError::Invalid(format!(
+                                "the handler of `{name}` returned {} values, the import declares {domain_free}",
+                                r.values.len()
+                            ))
+                            .into());
+                        }
+                        Ok(r.values)
+                    },
+                    results,
+                )
+            });
         }
         Ok(linker)
+    }
+
+    /// Defines `imp` in `linker` if it is a standard effect (checking its signature); whether it was.
+    pub(crate) fn define_standard(
+        &self,
+        linker: &mut Linker,
+        imp: &causeway_engine::ir::Import,
+    ) -> Result<bool, VmError> {
+        let Some((_, sig)) = standard_effects().into_iter().find(|(n, _)| *n == imp.name) else {
+            return Ok(false);
+        };
+        if sig != imp.sig || imp.kind != ImportKind::Effect {
+            return Err(ExecutionError::Invalid(format!(
+                "import `{}` must be `effect` with signature {:?} -> {:?}",
+                imp.name, sig.params, sig.results
+            ))
+            .into());
+        }
+        let name = imp.name.clone();
+        linker.define(&imp.name, move |ctx, args, results| {
+            in_invocation(&name, |inv| inv.standard(&name, ctx, args), results)
+        });
+        Ok(true)
     }
 
     /// A fresh instance of `program`, linked to the standard effects and the registered handlers.
@@ -516,6 +571,34 @@ impl Runtime {
         args: &[i64],
         ctx: &ExecutionContext,
     ) -> Result<ExecutionResult, VmError> {
+        let mut run = self.run_raw(txn, instance, function, args, ctx)?;
+        if let Some(e) = run.error.take() {
+            return Err(e);
+        }
+        match run.stop {
+            Stop::Finished(values) => {
+                let mut result = run.result;
+                result.values = values;
+                Ok(result)
+            }
+            Stop::Trap(t) => Err(ExecutionError::Trap(t.to_string()).into()),
+            Stop::HostError { message, .. } => Err(ExecutionError::Host(message).into()),
+            Stop::OutOfFuel => Err(ExecutionError::OutOfFuel.into()),
+            Stop::Interrupted => Err(ExecutionError::Interrupted.into()),
+            other => Err(ExecutionError::Invalid(format!("the program stopped: {other}")).into()),
+        }
+    }
+
+    /// Calls `function` inside `txn` and reports how the run stopped, without judging it: front ends
+    /// (TEL) map stops to their own error kinds.
+    pub fn run_raw(
+        &self,
+        txn: &mut dyn Txn,
+        instance: &mut Instance,
+        function: &str,
+        args: &[i64],
+        ctx: &ExecutionContext,
+    ) -> Result<RawRun, VmError> {
         let mut state = InvocationState::default();
         let inv = Invocation {
             txn,
@@ -526,23 +609,26 @@ impl Runtime {
         let start_fuel = instance.fuel();
         let stop = INVOCATION.set(inv, || instance.call(function, args));
         let stop = stop.map_err(|e| ExecutionError::Invalid(e.to_string()))?;
-        if let Some(e) = state.error.take() {
-            return Err(e);
-        }
-        match stop {
-            Stop::Finished(values) => {
-                let mut result = state.result;
-                result.values = values;
-                result.fuel_used = start_fuel
-                    .zip(instance.fuel())
-                    .map_or(0, |(a, b)| (a - b).max(0) as u64);
-                Ok(result)
-            }
-            Stop::Trap(t) => Err(ExecutionError::Trap(t.to_string()).into()),
-            Stop::HostError { message, .. } => Err(ExecutionError::Host(message).into()),
-            Stop::OutOfFuel => Err(ExecutionError::OutOfFuel.into()),
-            Stop::Interrupted => Err(ExecutionError::Interrupted.into()),
-            other => Err(ExecutionError::Invalid(format!("the program stopped: {other}")).into()),
-        }
+        let mut result = state.result;
+        result.fuel_used = start_fuel
+            .zip(instance.fuel())
+            .map_or(0, |(a, b)| (a - b).max(0) as u64);
+        Ok(RawRun {
+            stop,
+            error: state.error,
+            result,
+            handles: state.handles,
+        })
     }
+}
+
+/// How one call of a program ended (see [`Runtime::run_raw`]).
+pub struct RawRun {
+    pub stop: Stop,
+    /// The precise error a standard effect or registered handler failed with, if one did.
+    pub error: Option<VmError>,
+    /// Resource changes and log lines so far, and fuel used (`values` is empty).
+    pub result: ExecutionResult,
+    /// The resources behind the handles the program saw, by handle.
+    pub handles: Vec<ResourceId>,
 }

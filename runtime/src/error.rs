@@ -186,10 +186,48 @@ pub enum DebugError {
     Other(String),
 }
 
+/// A TEL program failed: at compile time or at run time, with the SPEC's error kind and, where it
+/// comes from the source, its position.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TelError {
+    #[error("{file}:{line}:{col}: {kind}: {message}")]
+    Compile {
+        kind: causeway_tel::diag::ErrorKind,
+        message: String,
+        file: String,
+        line: usize,
+        col: usize,
+        /// The diagnostic as the CLI prints it (`file:line:col: error[CODE]: ...` and the source line).
+        rendered: String,
+    },
+    #[error("{kind}: {message}{}", position.map(|(l, c)| format!(" at {l}:{c}")).unwrap_or_default())]
+    Runtime {
+        kind: causeway_tel::diag::ErrorKind,
+        message: String,
+        /// Line and column of the TEL operation that failed, when known.
+        position: Option<(usize, usize)>,
+        rendered: String,
+    },
     #[error("{0}")]
     Other(String),
+}
+
+impl TelError {
+    /// The SPEC's error kind, for compile and run-time errors.
+    pub fn kind(&self) -> Option<causeway_tel::diag::ErrorKind> {
+        match self {
+            TelError::Compile { kind, .. } | TelError::Runtime { kind, .. } => Some(*kind),
+            TelError::Other(_) => None,
+        }
+    }
+
+    /// The error as the CLI prints it.
+    pub fn rendered(&self) -> String {
+        match self {
+            TelError::Compile { rendered, .. } | TelError::Runtime { rendered, .. } => rendered.clone(),
+            TelError::Other(m) => m.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -277,3 +277,29 @@ pub enum VmType {
     /// Causeway's addition: TEL programs (and, until the TEL front end lands, IR programs).
     Tel,
 }
+
+/// TEL programs on a VM (the seed's `TelVmInterface`; its types live in `crate::tel`).
+pub trait TelVmInterface: VersionedInterface {
+    /// Compiles and runs `program`'s `main` (without parameters) as one transaction.
+    fn execute_tel_program(
+        &self,
+        program: &crate::tel::TelProgram,
+        context: &ExecutionContext,
+    ) -> Result<crate::tel::TelExecutionResult, VmError>;
+
+    /// Registers the host handler of a TEL effect (for every program of the runtime).
+    fn register_tel_effect_handler(
+        &self,
+        effect_type: crate::tel::TelEffectType,
+        handler: Box<dyn crate::tel::TelEffectHandler>,
+        context: &ExecutionContext,
+    ) -> Result<(), VmError>;
+
+    /// Compiles `program` once; the result runs any number of times (`run_tel`).
+    fn compile_tel_to_vm(
+        &self,
+        program: &crate::tel::TelProgram,
+        optimization_level: crate::tel::OptimizationLevel,
+        context: &ExecutionContext,
+    ) -> Result<crate::tel::CompiledVmProgram, VmError>;
+}

@@ -15,6 +15,8 @@ pub mod lifecycle;
 pub mod ops;
 pub mod resources;
 pub mod store;
+pub mod tel;
+pub mod tel_host;
 pub mod types;
 
 pub use ir_host::{run_ir, RunIrOptions, RunIrOutcome};

@@ -12,3 +12,5 @@ mod lifecycle;
 mod malformed;
 mod resources;
 mod store;
+mod tel;
+mod tel_hostile;

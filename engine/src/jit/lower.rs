@@ -716,7 +716,13 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     fn guest_addr(&mut self, addr: Operand, offset: i32, width: MemWidth) -> Value {
         match self.module.memory.addr {
             AddrWidth::A32 => {
-                let a = self.operand(addr, ir::Type::I32);
+                let a = match addr {
+                    Operand::Var(v) if self.func.vars[v.0 as usize] == ir::Type::I64 => {
+                        let wide = self.operand(addr, ir::Type::I64);
+                        self.b.ins().ireduce(types::I32, wide)
+                    }
+                    _ => self.operand(addr, ir::Type::I32),
+                };
                 let a = if offset != 0 {
                     self.b.ins().iadd_imm_s(a, offset as i64)
                 } else {

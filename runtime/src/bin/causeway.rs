@@ -7,7 +7,9 @@ use causeway_engine::ir::parse::parse_module;
 use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
 use causeway_runtime::capability::Rights;
 use causeway_runtime::cli_resources::list_resources;
-use causeway_runtime::error::{ExecutionError, VmError};
+use causeway_runtime::error::{ExecutionError, TelError, VmError};
+use causeway_runtime::tel::OptimizationLevel;
+use causeway_runtime::tel_host::{run_tel_source, RunTelOptions};
 use causeway_runtime::{run_ir, RunIrOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -27,6 +29,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a TEL program (`.tel`): print its log lines, then the value of `main`.
+    Run {
+        file: String,
+        /// Fuel budget (one unit per IR instruction the program lowers to).
+        #[arg(long, default_value_t = causeway_runtime::tel_host::DEFAULT_FUEL)]
+        fuel: u64,
+        /// A parameter of `main`, as `name=value` (repeat for several).
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        /// Run on the reference interpreter instead of the JIT.
+        #[arg(long)]
+        interp: bool,
+        /// Compile without Cranelift optimizations.
+        #[arg(long)]
+        no_opt: bool,
+        /// A persistent resource store (created if missing); without it a fresh in-memory store.
+        #[arg(long)]
+        store: Option<std::path::PathBuf>,
+        /// The rights the program gets, comma-separated, or `all` (the default).
+        #[arg(long, default_value = "all")]
+        caps: String,
+        /// The domain the program runs in.
+        #[arg(long, default_value = "local")]
+        domain: String,
+    },
+    /// Type-check a TEL program without running it.
+    Check { file: String },
     /// Run a function of a textual IR module (`.ir`) and print its result.
     RunIr {
         file: String,
@@ -68,7 +97,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Compile an IR module and print it at some stage.
+    /// Compile a TEL program (`.tel`) or an IR module and print it at some stage.
     Compile {
         file: String,
         #[arg(long, value_enum, default_value = "asm")]
@@ -101,8 +130,91 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints a TEL error (rendered with its source line) and gives the exit status for it: 1 for a
+/// compile error, 3 for running out of fuel, 2 for any other run-time error.
+fn report_tel_error(e: &VmError) -> ExitCode {
+    match e {
+        VmError::TelError(t @ TelError::Compile { .. }) => {
+            eprint!("{}", t.rendered());
+            ExitCode::from(1)
+        }
+        VmError::TelError(t) => {
+            eprint!("{}", t.rendered());
+            eprintln!("(nothing was changed)");
+            if t.kind() == Some(causeway_tel::diag::ErrorKind::OutOfFuel) {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        other => {
+            eprintln!("error: {other} (nothing was changed)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_tel(file: &str) -> bool {
+    file.ends_with(".tel")
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Run {
+            file,
+            fuel,
+            args,
+            interp,
+            no_opt,
+            store,
+            caps,
+            domain,
+        } => {
+            if !is_tel(&file) {
+                return Err(format!(
+                    "{file}: `run` takes TEL programs (`.tel`); use `run-ir` for IR modules"
+                ));
+            }
+            let text = read(&file)?;
+            let opts = RunTelOptions {
+                fuel,
+                args,
+                interpreter: interp,
+                level: if no_opt {
+                    OptimizationLevel::None
+                } else {
+                    OptimizationLevel::Speed
+                },
+                store,
+                rights: Rights::parse_list(&caps)?,
+                domain,
+                ..Default::default()
+            };
+            match run_tel_source(&file, &text, &opts)? {
+                Ok(r) => {
+                    let mut out = String::new();
+                    for line in &r.log {
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                    out.push_str(&format!("{}\n", r.value));
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(report_tel_error(&e)),
+            }
+        }
+        Command::Check { file } => {
+            let text = read(&file)?;
+            match causeway_tel::check_source(&text) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(d) => {
+                    eprint!("{}", causeway_tel::render::render(&file, &text, &d));
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::RunIr {
             file,
             func,
@@ -167,7 +279,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             debuggable,
         } => {
             let text = read(&file)?;
-            let module = parse_module(&text).map_err(|e| format!("{file}:{e}"))?;
+            let module = if is_tel(&file) {
+                match causeway_tel::compile_source(&text, Default::default()) {
+                    Ok(l) => l.module,
+                    Err(d) => {
+                        eprint!("{}", causeway_tel::render::render(&file, &text, &d));
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            } else {
+                parse_module(&text).map_err(|e| format!("{file}:{e}"))?
+            };
             if let Emit::Ir = emit {
                 causeway_engine::ir::verify::verify_module(&module).map_err(|e| format!("{file}: {e}"))?;
                 print!("{module}");

@@ -1,0 +1,112 @@
+//! Running a TEL file from the command line (`causeway run FILE.tel`): compile, link, and run `main`
+//! as one transaction against an in-memory or persistent store with the capabilities the caller
+//! grants, `main`'s parameters given as `name=value` texts. Must never print: the CLI renders.
+
+use crate::capability::{CapabilityManager, CapabilityTarget, Rights};
+use crate::embed::Runtime;
+use crate::error::{Right, VmError};
+use crate::ir_host::cli_owner;
+use crate::store::memory::MemoryStore;
+use crate::store::persistent::PersistentStore;
+use crate::store::Store;
+use crate::tel::{
+    compile_tel, parse_arg, run_tel, OptimizationLevel, TelExecutionResult, TelLimits, TelProgram,
+};
+use crate::types::DomainId;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The fuel budget when the caller gives none: large enough for any reasonable program, small
+/// enough that a runaway one stops within seconds to minutes.
+pub const DEFAULT_FUEL: u64 = 100_000_000_000;
+
+#[derive(Clone, Debug)]
+pub struct RunTelOptions {
+    pub fuel: u64,
+    /// `main`'s arguments as `name=value`.
+    pub args: Vec<String>,
+    pub interpreter: bool,
+    pub level: OptimizationLevel,
+    pub store: Option<PathBuf>,
+    pub rights: Rights,
+    pub domain: String,
+    pub limits: TelLimits,
+}
+
+impl Default for RunTelOptions {
+    fn default() -> Self {
+        RunTelOptions {
+            fuel: DEFAULT_FUEL,
+            args: Vec::new(),
+            interpreter: false,
+            level: OptimizationLevel::Speed,
+            store: None,
+            rights: Rights::ALL,
+            domain: "local".into(),
+            limits: TelLimits::default(),
+        }
+    }
+}
+
+/// Compiles and runs `source`. `Err` is a setup problem (store, arguments) as a message; compile
+/// and run-time errors of the program are `Ok(Err(VmError::TelError(..)))`.
+pub fn run_tel_source(
+    name: &str,
+    source: &str,
+    opts: &RunTelOptions,
+) -> Result<Result<TelExecutionResult, VmError>, String> {
+    let program = TelProgram::new(name, source);
+    let compiled = match compile_tel(&program, opts.level, opts.limits) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut args = Vec::with_capacity(compiled.main_params.len());
+    let names = main_param_names(source);
+    for (i, ty) in compiled.main_params.iter().enumerate() {
+        let pname = names.get(i).cloned().unwrap_or_default();
+        let text = opts
+            .args
+            .iter()
+            .find_map(|a| a.strip_prefix(&format!("{pname}=")))
+            .ok_or_else(|| format!("`main` needs its parameter `{pname}`: pass --arg {pname}=VALUE"))?;
+        args.push(parse_arg(ty, text).map_err(|e| format!("--arg {pname}: {e}"))?);
+    }
+    for a in &opts.args {
+        let n = a.split('=').next().unwrap_or_default();
+        if !a.contains('=') || !names.iter().any(|p| p == n) {
+            return Err(format!(
+                "--arg {a}: `main` has no parameter `{n}` (expected name=value)"
+            ));
+        }
+    }
+    let store: Arc<dyn Store> = match &opts.store {
+        Some(path) => Arc::new(PersistentStore::open(path).map_err(|e| e.to_string())?),
+        None => Arc::new(MemoryStore::new()),
+    };
+    let caps = Arc::new(CapabilityManager::new());
+    let mut runtime = Runtime::new(store, caps.clone());
+    runtime.set_interpreter(opts.interpreter);
+    let domain = DomainId::new(opts.domain.clone());
+    let mut ctx = caps.context(cli_owner(), domain.clone(), opts.rights);
+    ctx.fuel = Some(opts.fuel);
+    ctx.capabilities
+        .push(caps.mint(CapabilityTarget::Domain(domain), Rights::of(&[Right::Execute])));
+    Ok(run_tel(&runtime, &compiled, &args, &ctx))
+}
+
+/// The parameter names of `main`, read from the parsed program.
+fn main_param_names(source: &str) -> Vec<String> {
+    let Ok(program) = causeway_tel::parser::parse(source) else {
+        return Vec::new();
+    };
+    program
+        .items
+        .iter()
+        .find_map(|i| match i {
+            causeway_tel::ast::Item::Flow(f) if f.name.name == "main" => {
+                Some(f.params.iter().map(|p| p.name.name.clone()).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}

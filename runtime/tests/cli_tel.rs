@@ -1,0 +1,140 @@
+//! The `causeway` binary on TEL programs: every conformance program (`tests/tel/`, and
+//! `../shared/tel/examples` when present) through `causeway run`, checked by its header against
+//! what the process prints and its exit status; `check` and `compile` on a few.
+//!
+//! This is the one test outside `tests/all`: only this package's tests can name its binary
+//! (`CARGO_BIN_EXE_causeway`).
+
+use causeway_tel::headers::Expectations;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_causeway"))
+}
+
+fn programs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut dirs = vec![
+        root.join("tests/tel/spec"),
+        root.join("tests/tel/programs"),
+        root.join("tests/tel/errors"),
+    ];
+    if root.join("../shared/tel/examples").is_dir() {
+        dirs.push(root.join("../shared/tel/examples"));
+    }
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tel"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_program_through_the_cli() {
+    let mut failures = Vec::new();
+    for path in programs() {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let exp = Expectations::parse(&source);
+        let mut cmd = bin();
+        cmd.arg("run").arg(&path);
+        if let Some(f) = exp.fuel {
+            cmd.arg("--fuel").arg(f.to_string());
+        }
+        for a in &exp.args {
+            cmd.arg("--arg").arg(a);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let ok = match &exp.error {
+            Some(kind) => {
+                // `file:line:col: error[CODE]: KIND: message` (or `runtime error[CODE]`).
+                !out.status.success() && stderr.contains(&format!("]: {kind}: "))
+            }
+            None => {
+                let mut want: Vec<String> = exp.log.clone();
+                if let Some(v) = &exp.value {
+                    want.push(v.clone());
+                }
+                let lines: Vec<&str> = stdout.lines().collect();
+                out.status.success() && (exp.value.is_none() || lines == want)
+            }
+        };
+        if !ok {
+            failures.push(format!(
+                "{}: status {:?}\nstdout:\n{stdout}stderr:\n{stderr}",
+                path.display(),
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn compile_errors_print_file_line_col_code_and_the_underlined_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.tel");
+    std::fs::write(&file, "flow main() -> Int {\n    return 1 + \"two\";\n}\n").unwrap();
+    for cmd in ["run", "check"] {
+        let out = bin().arg(cmd).arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("{}:2:", file.display()))
+                && first.contains(": error[E0003]: TypeMismatch: "),
+            "{cmd}: {err}"
+        );
+        assert!(
+            err.contains("return 1 + \"two\";") && err.contains('^'),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+#[test]
+fn check_accepts_good_programs_and_compile_emits_every_stage() {
+    let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.tel");
+    assert!(bin().arg("check").arg(&hello).status().unwrap().success());
+    for (emit, marker) in [("ir", "func @flow_main"), ("clif", "function"), ("asm", "ret")] {
+        let out = bin()
+            .args(["compile", "--emit", emit])
+            .arg(&hello)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{emit}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(marker), "{emit}");
+    }
+}
+
+#[test]
+fn runtime_errors_name_kind_and_position_and_fuel_has_its_own_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("div.tel");
+    std::fs::write(
+        &file,
+        "flow main() -> Int {\n    let z = 0;\n    return 7 / z;\n}\n",
+    )
+    .unwrap();
+    let out = bin().arg("run").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:3:", file.display())) && err.contains("DivisionByZero"),
+        "{err}"
+    );
+    let spin = dir.path().join("spin.tel");
+    std::fs::write(&spin, "flow main() -> Int { while true { } return 0; }\n").unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&spin)
+        .args(["--fuel", "1000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}

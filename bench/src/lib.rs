@@ -12,6 +12,8 @@
 //!   matrices initialised by the guest itself and a checksum of `C` returned.
 //! - [`large_module`]: a big module (many functions with loops, branches, calls, memory accesses and
 //!   checked arithmetic) for compile-throughput measurements.
+//! - [`tel`]: the TEL programs of `benches/tel_peers.rs` (TEL vs LuaJIT vs C, whole processes) and
+//!   [`tel::large_program`], a generated TEL program for compile-time measurements.
 //!
 //! The execution programs can carry `mark #LOC` instructions, one per source "statement", as a front end
 //! emits them: they are free in normal code and become breakpoint sites in debuggable code.

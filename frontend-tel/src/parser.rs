@@ -5,6 +5,11 @@
 //! (that is `check`), and must never panic, hang or exhaust the stack, whatever the input: the
 //! height of every tree it builds is bounded by [`MAX_DEPTH`] (so later passes may recurse over it,
 //! and dropping it cannot overflow the stack either), and so is its own recursion.
+//!
+//! Stack discipline: the functions that stay on the stack while a nested expression is parsed are
+//! kept small (they pass `Box<Expr>` and `Box<Diag>` around and leave node building and error
+//! formatting to functions that return before the recursion), so that the deepest input fits a
+//! 2 MiB thread even unoptimized.
 
 mod expr;
 #[cfg(test)]
@@ -25,7 +30,7 @@ pub const MAX_DEPTH: u32 = 256;
 /// The largest source text the parser accepts, in bytes.
 pub const MAX_SOURCE_LEN: usize = 16 << 20;
 
-type PResult<X> = Result<X, Diag>;
+type PResult<X> = Result<X, Box<Diag>>;
 
 /// Parses a whole program; the first error found, with its span.
 pub fn parse(source: &str) -> Result<Program, Diag> {
@@ -39,6 +44,10 @@ pub fn parse(source: &str) -> Result<Program, Diag> {
             ),
         ));
     }
+    parse_items(source).map_err(|e| *e)
+}
+
+fn parse_items(source: &str) -> PResult<Program> {
     let mut p = Parser::new(source)?;
     let mut items = Vec::new();
     loop {
@@ -97,6 +106,11 @@ impl<'s> Parser<'s> {
         Ok(tok)
     }
 
+    /// Consumes the current token and returns its span.
+    fn advance(&mut self) -> PResult<Span> {
+        Ok(self.bump()?.span)
+    }
+
     /// The kind of the `n`th token after the current one.
     fn nth(&mut self, n: usize) -> PResult<&T> {
         while self.ahead.len() < n {
@@ -113,33 +127,33 @@ impl<'s> Parser<'s> {
     /// Consumes the current token if it is `kind`.
     fn eat(&mut self, kind: &T) -> PResult<bool> {
         if self.at(kind) {
-            self.bump()?;
+            self.advance()?;
             return Ok(true);
         }
         Ok(false)
     }
 
-    fn unexpected(&self, expected: &str) -> Diag {
-        Diag::new(
+    fn unexpected(&self, expected: &str) -> Box<Diag> {
+        Box::new(Diag::new(
             ErrorKind::SyntaxError,
             self.cur.span,
             format!("expected {expected}, found {}", self.cur.kind.describe()),
-        )
+        ))
     }
 
     fn expect(&mut self, kind: T) -> PResult<Span> {
         if self.at(&kind) {
-            return Ok(self.bump()?.span);
+            return self.advance();
         }
         Err(self.unexpected(&kind.describe()))
     }
 
-    fn too_deep(at: Span) -> Diag {
-        Diag::new(ErrorKind::SyntaxError, at, "nesting too deep")
+    fn too_deep(at: Span) -> Box<Diag> {
+        Box::new(Diag::new(ErrorKind::SyntaxError, at, "nesting too deep"))
     }
 
-    /// Opens one level of recursion; the caller closes it with `self.depth -= 1` on success (an
-    /// error ends the whole parse).
+    /// Opens one level of recursion; the caller closes it with `self.depth -= 1` (after an error
+    /// the count no longer matters: the parse is over).
     fn enter(&mut self) -> PResult<()> {
         if self.depth >= MAX_DEPTH {
             return Err(Self::too_deep(self.cur.span));
@@ -159,18 +173,6 @@ impl<'s> Parser<'s> {
         self.heights.get(e.id.0 as usize).map_or(0, |&h| u32::from(h))
     }
 
-    /// Counts the parentheses around `e` (opened at `open`) as one more level.
-    fn parenthesize(&mut self, e: &Expr, open: Span) -> PResult<()> {
-        let height = self.height(e) + 1;
-        if height > MAX_DEPTH {
-            return Err(Self::too_deep(open));
-        }
-        if let Some(h) = self.heights.get_mut(e.id.0 as usize) {
-            *h = height as u16;
-        }
-        Ok(())
-    }
-
     fn ident(&mut self, what: &str) -> PResult<Ident> {
         if !matches!(self.cur.kind, T::Ident(_)) {
             return Err(self.unexpected(what));
@@ -187,19 +189,20 @@ impl<'s> Parser<'s> {
         })
     }
 
-    /// Items separated by `,` (a trailing one allowed) up to and including `close`; returns the
-    /// items and the span of `close`.
+    /// Items separated by `,` (a trailing one allowed) up to and including `close`, each parsed
+    /// and pushed by `item`; returns the items and the span of `close`.
     fn comma_list<X>(
         &mut self,
         close: T,
-        mut item: impl FnMut(&mut Self) -> PResult<X>,
+        mut item: impl FnMut(&mut Self, &mut Vec<X>) -> PResult<()>,
     ) -> PResult<(Vec<X>, Span)> {
         let mut items = Vec::new();
         loop {
             if self.at(&close) {
-                return Ok((items, self.bump()?.span));
+                let end = self.advance()?;
+                return Ok((items, end));
             }
-            items.push(item(self)?);
+            item(self, &mut items)?;
             if !self.eat(&T::Comma)? && !self.at(&close) {
                 return Err(self.unexpected(&format!("`,` or {}", close.describe())));
             }
@@ -208,18 +211,19 @@ impl<'s> Parser<'s> {
 
     fn params(&mut self) -> PResult<Vec<Param>> {
         self.expect(T::LParen)?;
-        let (params, _) = self.comma_list(T::RParen, |p| {
+        let (params, _) = self.comma_list(T::RParen, |p, params| {
             let name = p.ident("parameter name")?;
             p.expect(T::Colon)?;
             let ty = p.ty()?;
-            Ok(Param { name, ty })
+            params.push(Param { name, ty });
+            Ok(())
         })?;
         Ok(params)
     }
 
     /// `effect NAME(PARAMS): TYPE;`
     fn effect_decl(&mut self) -> PResult<EffectDecl> {
-        let start = self.bump()?.span;
+        let start = self.advance()?;
         let name = self.ident("effect name")?;
         let params = self.params()?;
         self.expect(T::Colon)?;
@@ -235,7 +239,7 @@ impl<'s> Parser<'s> {
 
     /// `flow NAME(PARAMS) -> TYPE { BODY }`; without `-> TYPE` the flow returns `Unit`.
     fn flow_decl(&mut self) -> PResult<FlowDecl> {
-        let start = self.bump()?.span;
+        let start = self.advance()?;
         let name = self.ident("flow name")?;
         let params = self.params()?;
         let ret = if self.eat(&T::Arrow)? {
@@ -266,89 +270,113 @@ impl<'s> Parser<'s> {
 
     fn ty(&mut self) -> PResult<TypeExpr> {
         self.enter()?;
-        let t = self.ty_inner()?;
+        let t = match self.cur.kind {
+            T::Ident(_) => self.named_type(),
+            T::LBrace => self.record_type(),
+            T::LBracket => self.list_type(),
+            T::LParen => self.paren_type(),
+            _ => Err(self.unexpected("type")),
+        };
         self.depth -= 1;
-        Ok(t)
+        t
     }
 
-    fn ty_inner(&mut self) -> PResult<TypeExpr> {
-        match self.cur.kind {
-            T::Ident(_) => {
-                // Type names are not binding sites: they get no node id.
-                let tok = self.bump()?;
-                let name = match tok.kind {
-                    T::Ident(name) => name,
-                    _ => String::new(),
-                };
-                Ok(TypeExpr {
-                    kind: TypeExprKind::Named(name),
-                    span: tok.span,
-                })
-            }
-            T::LBrace => {
-                let start = self.bump()?.span;
-                if self.at(&T::RBrace) {
-                    // There is no empty record type; `{}` is a block.
-                    return Err(self.unexpected("field name"));
-                }
-                let (fields, end) = self.comma_list(T::RBrace, |p| {
-                    let name = p.ident("field name")?;
-                    p.expect(T::Colon)?;
-                    Ok((name, p.ty()?))
-                })?;
-                Ok(TypeExpr {
-                    kind: TypeExprKind::Record(fields),
-                    span: start.to(end),
-                })
-            }
-            T::LBracket => {
-                let start = self.bump()?.span;
-                let elem = self.ty()?;
-                let end = self.expect(T::RBracket)?;
-                Ok(TypeExpr {
-                    kind: TypeExprKind::List(Box::new(elem)),
-                    span: start.to(end),
-                })
-            }
-            T::LParen => {
-                let start = self.bump()?.span;
-                let (mut params, _) = self.comma_list(T::RParen, Self::ty)?;
-                if self.eat(&T::Arrow)? {
-                    let ret = self.ty()?;
-                    return Ok(TypeExpr {
-                        span: start.to(ret.span),
-                        kind: TypeExprKind::Func(params, Box::new(ret)),
-                    });
-                }
-                match params.pop() {
-                    Some(only) if params.is_empty() => Ok(only),
-                    _ => Err(self.unexpected("`->`")),
-                }
-            }
-            _ => Err(self.unexpected("type")),
+    fn named_type(&mut self) -> PResult<TypeExpr> {
+        // Type names are not binding sites: they get no node id.
+        let tok = self.bump()?;
+        let name = match tok.kind {
+            T::Ident(name) => name,
+            _ => String::new(),
+        };
+        Ok(TypeExpr {
+            kind: TypeExprKind::Named(name),
+            span: tok.span,
+        })
+    }
+
+    /// `{name: Type, ...}`
+    fn record_type(&mut self) -> PResult<TypeExpr> {
+        let start = self.advance()?;
+        if self.at(&T::RBrace) {
+            // There is no empty record type.
+            return Err(self.unexpected("field name"));
+        }
+        let (fields, end) = self.comma_list(T::RBrace, |p, fields| {
+            let name = p.ident("field name")?;
+            p.expect(T::Colon)?;
+            let ty = p.ty()?;
+            fields.push((name, ty));
+            Ok(())
+        })?;
+        Ok(TypeExpr {
+            kind: TypeExprKind::Record(fields),
+            span: start.to(end),
+        })
+    }
+
+    /// `[Type]`
+    fn list_type(&mut self) -> PResult<TypeExpr> {
+        let start = self.advance()?;
+        let elem = self.ty()?;
+        let end = self.expect(T::RBracket)?;
+        Ok(TypeExpr {
+            kind: TypeExprKind::List(Box::new(elem)),
+            span: start.to(end),
+        })
+    }
+
+    /// `(A, B) -> C`, `() -> C`, or `(T)`, which is just `T`.
+    fn paren_type(&mut self) -> PResult<TypeExpr> {
+        let start = self.advance()?;
+        let (mut params, _) = self.comma_list(T::RParen, |p, params| {
+            params.push(p.ty()?);
+            Ok(())
+        })?;
+        if self.eat(&T::Arrow)? {
+            let ret = self.ty()?;
+            return Ok(TypeExpr {
+                span: start.to(ret.span),
+                kind: TypeExprKind::Func(params, Box::new(ret)),
+            });
+        }
+        match params.pop() {
+            Some(only) if params.is_empty() => Ok(only),
+            _ => Err(self.unexpected("`->`")),
         }
     }
 
     /// Builds an expression node; `at` is the token blamed if the node makes the tree too tall.
-    fn node(&mut self, kind: ExprKind, span: Span, at: Span) -> PResult<Expr> {
+    fn node(&mut self, kind: ExprKind, span: Span, at: Span) -> PResult<Box<Expr>> {
         let height = 1 + self.children_height(&kind);
         if height > MAX_DEPTH {
             return Err(Self::too_deep(at));
         }
-        Ok(Expr {
+        Ok(Box::new(Expr {
             kind,
             span,
             id: self.fresh(height),
-        })
+        }))
     }
 
     /// A leaf node (one level: never too tall).
-    fn leaf(&mut self, kind: ExprKind, span: Span) -> Expr {
-        Expr {
+    fn leaf(&mut self, kind: ExprKind, span: Span) -> Box<Expr> {
+        Box::new(Expr {
             kind,
             span,
             id: self.fresh(1),
+        })
+    }
+
+    /// Counts the parentheses around `e` (opened at `open`) as one more level.
+    fn parenthesize(&mut self, e: &Expr, open: Span) -> PResult<()> {
+        let height = self.height(e) + 1;
+        if height > MAX_DEPTH {
+            return Err(Self::too_deep(open));
         }
+        if let Some(h) = self.heights.get_mut(e.id.0 as usize) {
+            *h = height as u16;
+        }
+        Ok(())
     }
 
     fn children_height(&self, kind: &ExprKind) -> u32 {

@@ -36,15 +36,17 @@ enum Slot {
     Cell(Var),
     /// A captured value at this offset of the environment.
     Env(i32),
+    /// A captured value at this offset of the closure an IR variable holds (an inlined lambda).
+    EnvAt(Var, i32),
     /// A captured cell address at this offset of the environment.
     EnvCell(i32),
 }
 
 /// What a call calls.
-enum Callee {
+enum Callee<'p> {
     Flow(usize),
-    /// A `let`-bound lambda of this function: its code, arity and closure.
-    Known(FuncId, usize, Operand),
+    /// A local known to hold a closure of this lambda expression, and that closure.
+    Known(&'p Expr, Operand),
     Builtin(Builtin),
     Value(Operand),
 }
@@ -55,9 +57,16 @@ pub(super) struct FnCx<'m, 'p> {
     slots: HashMap<NodeId, Slot>,
     /// Innermost last: the landing blocks of the `handle`s around the current point.
     unwind: Vec<BlockId>,
-    /// `let`-bound lambdas of this function: their code and arity (called directly).
-    known: HashMap<NodeId, (FuncId, usize)>,
+    /// Locals known to hold a closure of a particular lambda expression (`let f = \x -> ..`, or
+    /// `let f = g(..)` where flow `g` returns a lambda): calls of them are inlined or direct.
+    known: HashMap<NodeId, &'p Expr>,
+    /// How many inlined lambda bodies enclose the current point.
+    inline_depth: usize,
 }
+
+/// Largest lambda body (in expression nodes) that calls inline, and deepest inline nesting.
+const INLINE_MAX_NODES: usize = 60;
+const INLINE_MAX_DEPTH: usize = 3;
 
 pub(super) fn imm(v: i64) -> Operand {
     Operand::Imm(v)
@@ -72,6 +81,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             slots: HashMap::new(),
             unwind: Vec::new(),
             known: HashMap::new(),
+            inline_depth: 0,
         }
     }
 
@@ -205,6 +215,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let env = self.env();
                 self.load(env, off).into()
             }
+            Slot::EnvAt(clo, off) => self.load(clo, off).into(),
             Slot::EnvCell(off) => {
                 let env = self.env();
                 let c = self.load(env, off);
@@ -232,7 +243,9 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let c = self.cell_of(id);
                 self.store(c, CELL_VALUE, value);
             }
-            Slot::Env(_) => panic!("lowering: assignment to a captured value (the checker forbids it)"),
+            Slot::Env(_) | Slot::EnvAt(..) => {
+                panic!("lowering: assignment to a captured value (the checker forbids it)")
+            }
         }
     }
 
@@ -256,21 +269,14 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.at(s.span);
         self.b.mark();
         match &s.kind {
-            StmtKind::Let(
-                x,
-                Expr {
-                    kind: ExprKind::Lambda(params, body),
-                    span,
-                    id,
-                },
-            ) => {
-                let (v, func) = self.lambda(*span, *id, params, body)?;
+            StmtKind::Let(x, e) => {
+                let v = self.expr(e)?;
                 self.bind_value(x.id, v);
-                if !self.m.facts.boxed.contains(&x.id) {
-                    self.known.insert(x.id, (func, params.len()));
+                if let Some(lambda) = self.known_lambda_of(e) {
+                    self.known.insert(x.id, lambda);
                 }
             }
-            StmtKind::Let(x, e) | StmtKind::Var(x, e) => {
+            StmtKind::Var(x, e) => {
                 let v = self.expr(e)?;
                 self.bind_value(x.id, v);
             }
@@ -385,7 +391,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let addr = self.bin(BinOp::Add, lv, off);
                 self.load(addr, LIST_ELEMS).into()
             }
-            ExprKind::Lambda(params, body) => self.lambda(e.span, e.id, params, body)?.0,
+            ExprKind::Lambda(params, body) => self.lambda(e.span, params, body)?,
             ExprKind::If(c, t, els) => {
                 let cv = self.expr(c)?;
                 let result = self.tmp();
@@ -437,10 +443,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 };
                 self.at(e.span);
                 if self.m.facts.handled.contains(&eff) {
-                    let f = self.m.perform_func(eff);
-                    let r = self.call(f, vals);
-                    self.unwind_check(true);
-                    r.into()
+                    self.perform_handled(eff, vals)
                 } else {
                     // No clause anywhere handles it: straight to the host, from this very site (so
                     // a failing effect reports this position).
@@ -588,15 +591,15 @@ impl<'m, 'p> FnCx<'m, 'p> {
 
     // ---- calls ----
 
-    fn callee(&mut self, callee: &'p Expr) -> Result<Callee, Diag> {
+    fn callee(&mut self, callee: &'p Expr) -> Result<Callee<'p>, Diag> {
         if let ExprKind::Var(_) = callee.kind {
             match self.m.checked.res(callee.id) {
                 Res::Flow(i) => return Ok(Callee::Flow(i)),
                 Res::Builtin(b) => return Ok(Callee::Builtin(b)),
                 Res::Local(b) => {
-                    if let Some(&(func, arity)) = self.known.get(&b) {
+                    if let Some(&lambda) = self.known.get(&b) {
                         let clo = self.read_local(b);
-                        return Ok(Callee::Known(func, arity, clo));
+                        return Ok(Callee::Known(lambda, clo));
                     }
                 }
                 Res::Effect(_) => {}
@@ -608,7 +611,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
     /// Calls `callee` with `args` (at least one; types are curried, so any count is fine).
     fn call_with(
         &mut self,
-        callee: Callee,
+        callee: Callee<'p>,
         args: Vec<Operand>,
         first_arg: Option<&'p Expr>,
         span: Span,
@@ -628,10 +631,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             }
             Callee::Builtin(b) => (self.m.builtin_func(b), b.arity(), true),
             Callee::Value(v) => return Ok(self.apply(v, args)),
-            Callee::Known(func, arity, clo) if args.len() == arity => {
-                return Ok(self.call_known(func, clo, args))
-            }
-            Callee::Known(_, _, clo) => return Ok(self.apply(clo, args)),
+            Callee::Known(lambda, clo) => return self.call_known(lambda, clo, args),
         };
         if args.len() < arity {
             let clo = match callee {
@@ -680,24 +680,79 @@ impl<'m, 'p> FnCx<'m, 'p> {
         r.into()
     }
 
-    /// Calls the known lambda `func` (closure `clo`) with exactly its arity.
-    fn call_known(&mut self, func: FuncId, clo: Operand, args: Vec<Operand>) -> Operand {
-        let mut all = vec![clo];
-        all.extend(args);
-        let r = self.call(func, all);
-        self.unwind_check(true);
-        r.into()
+    /// The lambda expression whose closure `e` evaluates to, when that is known statically.
+    fn known_lambda_of(&self, e: &'p Expr) -> Option<&'p Expr> {
+        match &e.kind {
+            ExprKind::Lambda(..) => Some(e),
+            ExprKind::Call(callee, args) => {
+                match (&callee.kind, self.m.checked.resolutions.get(&callee.id)) {
+                    (ExprKind::Var(_), Some(Res::Flow(j)))
+                        if args.len() == self.m.checked.flows[*j].params.len() =>
+                    {
+                        self.m.returns_lambda[*j]
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Calls closure `clo` of the known lambda `lambda`: with exactly its arity, a small body is
+    /// lowered right here (its captures read from `clo`), a larger one called directly; otherwise
+    /// it is an ordinary application.
+    fn call_known(&mut self, lambda: &'p Expr, clo: Operand, args: Vec<Operand>) -> Result<Operand, Diag> {
+        let ExprKind::Lambda(params, body) = &lambda.kind else {
+            unreachable!("known lambdas are lambda expressions");
+        };
+        if args.len() != params.len() {
+            return Ok(self.apply(clo, args));
+        }
+        let mut size = 0;
+        super::analysis::walk_expr(body, &mut |_| size += 1);
+        if size > INLINE_MAX_NODES || self.inline_depth >= INLINE_MAX_DEPTH {
+            let func = self.m.lambda_func(params, body);
+            let mut all = vec![clo];
+            all.extend(args);
+            let r = self.call(func, all);
+            self.unwind_check(true);
+            return Ok(r.into());
+        }
+        let clo_var = self.tmp();
+        self.b.copy(clo_var, clo);
+        let captures = free_locals(body, params, self.m.checked);
+        let mut saved = Vec::with_capacity(params.len() + captures.len());
+        for (p, a) in params.iter().zip(args) {
+            let v = self.tmp();
+            self.b.copy(v, a);
+            saved.push((p.id, self.slots.insert(p.id, Slot::Var(v))));
+        }
+        // The captured values are the closure's, not the caller's current ones.
+        for (k, c) in captures.iter().enumerate() {
+            saved.push((
+                *c,
+                self.slots
+                    .insert(*c, Slot::EnvAt(clo_var, CLO_ENV + 8 * k as i32)),
+            ));
+        }
+        self.inline_depth += 1;
+        let r = self.expr(body);
+        self.inline_depth -= 1;
+        for (id, old) in saved.into_iter().rev() {
+            match old {
+                Some(slot) => self.slots.insert(id, slot),
+                None => self.slots.remove(&id),
+            };
+        }
+        let r = r?;
+        let out = self.tmp();
+        self.b.copy(out, r);
+        Ok(out.into())
     }
 
     // ---- closures ----
 
-    fn lambda(
-        &mut self,
-        span: Span,
-        _id: NodeId,
-        params: &'p [Ident],
-        body: &'p Expr,
-    ) -> Result<(Operand, FuncId), Diag> {
+    fn lambda(&mut self, span: Span, params: &'p [Ident], body: &'p Expr) -> Result<Operand, Diag> {
         let captures = free_locals(body, params, self.m.checked);
         self.m.note_arity(params.len(), span)?;
         let mut vals = Vec::with_capacity(captures.len());
@@ -705,10 +760,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             vals.push(self.read_local(c));
         }
         self.at(span);
-        self.m.lambda_count += 1;
-        let id = self
-            .m
-            .reserve(&format!("lambda{}", self.m.lambda_count), params.len() + 1);
+        let id = self.m.lambda_func(params, body);
         let idx = self.m.table_slot(id);
         let clo = self.alloc(imm(CLO_ENV as i64 + 8 * captures.len() as i64));
         self.store(clo, 0, imm(TAG_CLOSURE));
@@ -717,13 +769,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         for (i, v) in vals.into_iter().enumerate() {
             self.store(clo, CLO_ENV + 8 * i as i32, v);
         }
-        self.m.pending.push_back(Pending::Lambda {
-            id,
-            params,
-            body,
-            captures,
-        });
-        Ok((clo.into(), id))
+        Ok(clo.into())
     }
 
     // ---- handlers ----
@@ -798,6 +844,43 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.leave_unwinding();
         self.b.switch_to_block(done);
         Ok(result.into())
+    }
+
+    /// `perform` of an effect some clause handles. Fast path inline: the innermost handler's first
+    /// clause is for this effect (a loop performing under its handler); otherwise `@perform_E`
+    /// walks the handler list.
+    fn perform_handled(&mut self, eff: usize, args: Vec<Operand>) -> Operand {
+        let k = args.len();
+        let f = self.m.perform_func(eff);
+        let r = self.tmp();
+        let h = self.global_get(G_HANDLERS);
+        let (check, fast, slow, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.brif(h, check, slow);
+        self.b.switch_to_block(check);
+        let first = self.load(h, HND_CLAUSES);
+        let hit = self.cmp(Cond::Eq, first, imm(eff as i64));
+        self.b.brif(hit, fast, slow);
+        // The clause runs outside its own handle: with the handlers below its record installed.
+        self.b.switch_to_block(fast);
+        let code = self.load(h, HND_CLAUSES + 8);
+        let below = self.load(h, HND_NEXT);
+        self.b.global_set(GlobalId(G_HANDLERS), below);
+        let mut all = vec![Operand::from(h)];
+        all.extend(args.iter().copied());
+        self.b.call_indirect(super::sig(k + 1, 1), code, all, [r]);
+        self.b.global_set(GlobalId(G_HANDLERS), h);
+        self.b.jump(join);
+        self.b.switch_to_block(slow);
+        self.b.call(f, args, [r]);
+        self.b.jump(join);
+        self.b.switch_to_block(join);
+        self.unwind_check(true);
+        r.into()
     }
 
     /// A clause body in tail position: `resume(v)` returns `v` to `perform`; any other value aborts.

@@ -118,6 +118,10 @@ struct ModuleCx<'p> {
     /// Address of the partial-application table (patched once `max_arity` is final).
     pap_table_addr: i64,
     lambda_count: usize,
+    /// The function of each lambda expression (by the body's node), reserved on first need.
+    lambda_funcs: HashMap<NodeId, FuncId>,
+    /// Per flow: the lambda expression its body only returns (`return \x -> ..;`), if so.
+    returns_lambda: Vec<Option<&'p Expr>>,
 }
 
 /// Lowers a checked program.
@@ -145,6 +149,8 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         max_arity: 3,
         pap_table_addr: 0,
         lambda_count: 0,
+        lambda_funcs: HashMap::new(),
+        returns_lambda: Vec::new(),
     };
     // The partial-application table's place is reserved first; its contents come last.
     cx.pap_table_addr = cx.alloc_data(&vec![0u8; (MAX_VALUE_ARITY + 1) * (MAX_VALUE_ARITY + 1) * 8]);
@@ -156,6 +162,7 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
             Item::Effect(_) => unreachable!("checker maps flows to flow items"),
         })
         .collect();
+    cx.returns_lambda = flows.iter().map(|f| returned_lambda(&f.body)).collect();
     for (i, flow) in flows.iter().enumerate() {
         let arity = flow.params.len().max(1);
         let id = cx.reserve(&format!("flow_{}", flow.name.name), arity + 1);
@@ -189,6 +196,24 @@ impl<'p> ModuleCx<'p> {
 
     fn define(&mut self, id: FuncId, f: Function) {
         self.funcs[id.0 as usize] = Some(f);
+    }
+
+    /// The function of the lambda `\params -> body` (reserved, and queued for lowering, once).
+    fn lambda_func(&mut self, params: &'p [crate::ast::Ident], body: &'p Expr) -> FuncId {
+        if let Some(&f) = self.lambda_funcs.get(&body.id) {
+            return f;
+        }
+        self.lambda_count += 1;
+        let id = self.reserve(&format!("lambda{}", self.lambda_count), params.len() + 1);
+        self.lambda_funcs.insert(body.id, id);
+        let captures = analysis::free_locals(body, params, self.checked);
+        self.pending.push_back(Pending::Lambda {
+            id,
+            params,
+            body,
+            captures,
+        });
+        id
     }
 
     /// The table index of `f` (adding it on first use).
@@ -376,6 +401,22 @@ impl<'p> ModuleCx<'p> {
             unhandled: Vec::new(),
         })
     }
+}
+
+/// The lambda a flow body consists of returning, if that is all it does.
+fn returned_lambda(body: &Block) -> Option<&Expr> {
+    let e = match (body.stmts.as_slice(), &body.tail) {
+        (
+            [crate::ast::Stmt {
+                kind: crate::ast::StmtKind::Return(Some(e)),
+                ..
+            }],
+            None,
+        ) => e,
+        ([], Some(e)) => e,
+        _ => return None,
+    };
+    matches!(e.kind, crate::ast::ExprKind::Lambda(..)).then_some(e)
 }
 
 /// A signature of `params` i64 parameters and `results` i64 results.

@@ -937,9 +937,10 @@ fn in_flow(e: &str) -> String {
 /// Inputs nested exactly as deep as the parser allows (a leaf at level `MAX_DEPTH`), and one level
 /// more.
 fn limit_cases() -> Vec<(&'static str, String, String)> {
+    type Shape = Box<dyn Fn(usize) -> String>;
     let d = MAX_DEPTH as usize;
     let both = |f: &dyn Fn(usize) -> String, n: usize| (f(n), f(n + 1));
-    let shapes: Vec<(&'static str, Box<dyn Fn(usize) -> String>, usize)> = vec![
+    let shapes: Vec<(&'static str, Shape, usize)> = vec![
         (
             "parentheses",
             Box::new(|n| in_flow(&nest("(", "1", ")", n))),
@@ -1007,13 +1008,13 @@ fn limit_cases() -> Vec<(&'static str, String, String)> {
         // Parentheses are a level even around an operator chain.
         (
             "parenthesized chain",
-            Box::new(|n| in_flow(&nest("(", &format!("1{}", " + 1".repeat(n)), ")", d / 2))),
+            Box::new(move |n| in_flow(&nest("(", &format!("1{}", " + 1".repeat(n)), ")", d / 2))),
             d / 2 - 1,
         ),
         // The tree's height counts, not the recursion: a chain under lists.
         (
             "chain under lists",
-            Box::new(|n| in_flow(&nest("[", &format!("1{}", " + 1".repeat(n)), "]", d / 2))),
+            Box::new(move |n| in_flow(&nest("[", &format!("1{}", " + 1".repeat(n)), "]", d / 2))),
             d / 2 - 1,
         ),
         (
@@ -1080,10 +1081,8 @@ fn mixed(levels: usize) -> String {
         close.push(c);
         total += cost;
     }
-    for _ in total..levels {
-        open.push('(');
-        close.push(")");
-    }
+    open.push_str(&"(".repeat(levels - total));
+    close.extend(std::iter::repeat_n(")", levels - total));
     close.reverse();
     format!("{open}0{}", close.concat())
 }
@@ -1275,43 +1274,4 @@ proptest! {
             assert_dense_ids(&p);
         }
     }
-}
-
-#[test]
-#[ignore]
-fn zz_measure_stack() {
-    for (name, ok, _) in limit_cases() {
-        let mut lo = 16 << 10;
-        let mut hi = 4 << 20;
-        while hi - lo > 4096 {
-            let mid = (lo + hi) / 2;
-            let src = ok.clone();
-            let r = std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--ignored", "--exact", "parser::tests::zz_child", "--nocapture"])
-                .env("ZZ_SRC", &src)
-                .env("ZZ_STACK", mid.to_string())
-                .output()
-                .unwrap();
-            if r.status.success() {
-                hi = mid
-            } else {
-                lo = mid
-            }
-        }
-        println!("{name}: {} KiB", hi / 1024);
-    }
-}
-
-#[test]
-#[ignore]
-fn zz_child() {
-    let src = std::env::var("ZZ_SRC").unwrap();
-    let stack: usize = std::env::var("ZZ_STACK").unwrap().parse().unwrap();
-    let h = std::thread::Builder::new()
-        .stack_size(stack)
-        .spawn(move || {
-            parse(&src).unwrap();
-        })
-        .unwrap();
-    h.join().unwrap();
 }

@@ -13,4 +13,5 @@ mod malformed;
 mod resources;
 mod store;
 mod tel;
+mod tel_embed;
 mod tel_hostile;

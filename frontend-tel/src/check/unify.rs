@@ -196,10 +196,6 @@ impl Table {
         self.shapes[r.index()].clone()
     }
 
-    pub(super) fn is_var(&mut self, t: Ty) -> bool {
-        matches!(self.shape(t), Shape::Var)
-    }
-
     /// Makes `a` and `b` the same type, or leaves the table as it was and says why not.
     pub(super) fn unify(&mut self, a: Ty, b: Ty) -> Result<(), UnifyError> {
         self.trail.clear();
@@ -419,7 +415,7 @@ mod tests {
         let a = t.fresh();
         let la = t.list(a);
         assert_eq!(t.unify(a, la), Err(UnifyError::Infinite));
-        assert!(t.is_var(a));
+        assert!(matches!(t.shape(a), Shape::Var));
     }
 
     #[test]

@@ -18,6 +18,20 @@ impl Span {
         }
     }
 
+    /// The guest location (`ir::SourceLoc`) compiled code carries for this span: start in the low
+    /// 32 bits, end in the high 32 bits.
+    pub fn to_loc(self) -> u64 {
+        self.start as u64 | (self.end as u64) << 32
+    }
+
+    /// The span of a guest location made by [`Span::to_loc`].
+    pub fn from_loc(loc: u64) -> Span {
+        Span {
+            start: loc as u32,
+            end: ((loc >> 32) as u32).max(loc as u32),
+        }
+    }
+
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
         Span {

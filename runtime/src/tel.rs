@@ -328,7 +328,7 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
         (Stop::Finished(_), Some(e)) => return e,
         (other, _) => return ExecutionError::Invalid(format!("the program stopped: {other}")).into(),
     };
-    let span = loc.map(|l| Span::new(l.0 as usize, l.0 as usize + 1));
+    let span = loc.map(|l| Span::from_loc(l.0));
     let position = span.map(|s| line_col(&compiled.source, s.start));
     TelError::Runtime {
         kind,

@@ -138,3 +138,41 @@ fn runtime_errors_name_kind_and_position_and_fuel_has_its_own_status() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn caps_and_store_flags_reach_the_program() {
+    let prog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tel/programs/capability_denied_cli.tel");
+    let out = bin()
+        .arg("run")
+        .arg(&prog)
+        .args(["--caps", "read"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CapabilityDenied"));
+    // A persistent store keeps what a successful program made, and nothing of a failed one.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let mint = dir.path().join("mint.tel");
+    std::fs::write(&mint, "flow main(fail: Bool) -> Int { let a = perform create_resource(\"gold\", 5, \"\"); if fail { return 1 / 0; } return perform quantity(a); }\n").unwrap();
+    let run = |fail: &str| {
+        bin()
+            .arg("run")
+            .arg(&mint)
+            .arg("--store")
+            .arg(&store)
+            .arg("--arg")
+            .arg(format!("fail={fail}"))
+            .output()
+            .unwrap()
+    };
+    assert!(run("false").status.success());
+    assert_eq!(run("true").status.code(), Some(2));
+    let listed = bin()
+        .args(["resources", "--json", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(text.matches("\"gold\"").count(), 1, "{text}");
+}

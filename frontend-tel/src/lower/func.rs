@@ -94,7 +94,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
     }
 
     fn at(&mut self, span: Span) {
-        self.b.set_loc(Some(SourceLoc(span.start as u64)));
+        self.b.set_loc(Some(SourceLoc(span.to_loc())));
     }
 
     /// After a terminator: later code (unreachable) goes to a fresh block.

@@ -6,6 +6,13 @@
 //! This file holds the public interface; the work is split by concern: `decls` (signatures),
 //! `exprs` and `stmts` (inference over bodies), `deferred` (constraints settled after a flow),
 //! `unify` (the inference table), `output` (concrete types and size limits), `scope`, `walk`.
+//!
+//! Where the SPEC is silent: `f()` applies `f` to `unit`, and is an `ArityMismatch` when `f`'s
+//! first parameter is known not to be Unit; `len` is only callable directly (`x |> len` is a
+//! `TypeMismatch`); `while`/`for` bodies may end in a value (discarded); two clauses for one effect
+//! in one `handle` are a `SyntaxError`; a `len` argument or a record whose type nothing determines
+//! is a `TypeMismatch`; types deeper than 512 levels or larger than 65536 nodes (4Mi nodes for the
+//! whole program) are a `TypeMismatch` "type too large", so no pass after this one meets them.
 
 mod checker;
 mod decls;
@@ -135,6 +142,10 @@ pub fn standard_effects() -> Vec<EffectInfo> {
 
 /// Resolves names and checks types of `program`; the first error found, with its span.
 pub fn check(program: &Program) -> Result<Checked, Diag> {
+    check_program(program).map_err(|d| *d)
+}
+
+fn check_program(program: &Program) -> checker::CResult<Checked> {
     let mut checker = Checker::new(program);
     checker.collect_declarations()?;
     // Flows were collected in item order, so the n-th flow item is `flows[n]`.

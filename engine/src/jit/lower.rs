@@ -7,9 +7,9 @@
 //! It must never execute anything or touch code memory.
 
 use super::vmctx::{
-    TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH, OFFSET_DEPTH_LIMIT, OFFSET_FUEL, OFFSET_GLOBALS,
-    OFFSET_HOST_CALL, OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STACK_LIMIT, OFFSET_STOP, OFFSET_TABLE,
-    OFFSET_TABLE_LEN, STOP_TRAP,
+    TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH_LIMIT, OFFSET_FUEL, OFFSET_GLOBALS, OFFSET_HOST_CALL,
+    OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STACK_LIMIT, OFFSET_STOP, OFFSET_TABLE, OFFSET_TABLE_LEN,
+    STOP_TRAP,
 };
 use super::CompileOptions;
 use crate::fuel;
@@ -82,20 +82,30 @@ pub fn clif_type(t: ir::Type) -> types::Type {
     }
 }
 
-/// The native signature of an IR function: `(vmctx, params...) -> results` in the platform
-/// convention (callee-saved registers keep guest values alive across calls).
+/// The native signature of an IR function: `(vmctx, depth, fuel, params...) -> (results..., fuel)`
+/// in the platform convention (callee-saved registers keep guest values alive across calls).
+///
+/// The caller's call depth and the fuel counter travel in registers: a call costs no memory round
+/// trip through `VmContext` for either (a store-to-load dependency on every call and return).
+/// Fuel is still written to `VmContext` wherever it can be observed (traps, stops, host calls).
 pub fn clif_signature(sig: &Signature) -> cranelift_codegen::ir::Signature {
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
     s.params.push(AbiParam::special(
         types::I64,
         cranelift_codegen::ir::ArgumentPurpose::VMContext,
     ));
+    s.params.push(AbiParam::new(types::I64));
+    s.params.push(AbiParam::new(types::I64));
     s.params
         .extend(sig.params.iter().map(|&t| AbiParam::new(clif_type(t))));
     s.returns
         .extend(sig.results.iter().map(|&t| AbiParam::new(clif_type(t))));
+    s.returns.push(AbiParam::new(types::I64));
     s
 }
+
+/// Index of the first IR parameter among a function's native parameters (after vmctx, depth, fuel).
+pub const FIRST_PARAM: usize = 3;
 
 fn sysv_sig(params: &[types::Type]) -> cranelift_codegen::ir::Signature {
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::SystemV);
@@ -174,6 +184,10 @@ struct Lowerer<'a, 'b> {
     /// the context wherever it can be observed: before calls, returns and stops, and on entry to
     /// blocks that may trap.
     fuel: Option<Variable>,
+    /// This activation's call depth (the caller's plus one), passed on to callees.
+    depth: Option<Value>,
+    /// Whether `VmContext` may hold an older fuel value than the counter.
+    fuel_stale: bool,
     func_refs: HashMap<FuncId, FuncRef>,
     host_sig: Option<SigRef>,
     /// One argument/result area shared by every host call of the function (sized for the largest
@@ -241,6 +255,8 @@ pub fn lower_function(
         globals,
         interrupt,
         fuel: None,
+        depth: None,
+        fuel_stale: true,
         func_refs: HashMap::new(),
         host_sig: None,
         host_slot: None,
@@ -277,22 +293,31 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     /// Depth check, parameters and zero-initialised variables, then into block0.
     fn prologue(&mut self, entry: Block) {
         self.set_loc(None);
-        let depth = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH);
-        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
-        let limit = self
-            .b
-            .ins()
-            .load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH_LIMIT);
-        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, depth1, limit);
-        self.b.ins().trapnz(too_deep, TRAP_STACK);
-        self.b.ins().store(trusted(), depth1, self.vmctx, OFFSET_DEPTH);
+        let caller_depth = self.b.block_params(entry)[1];
+        let fuel = self.b.block_params(entry)[2];
+        let depth = self.b.ins().iadd_imm_s(caller_depth, 1);
+        self.depth = Some(depth);
         if self.opts.metered {
             let var = self.b.declare_var(types::I64);
-            let f = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_FUEL);
-            self.b.def_var(var, f);
+            self.b.def_var(var, fuel);
             self.fuel = Some(var);
         }
-        let params: Vec<Value> = self.b.block_params(entry)[1..].to_vec();
+        let limit = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.vmctx,
+            OFFSET_DEPTH_LIMIT,
+        );
+        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, depth, limit);
+        let (deep, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(too_deep, deep, &[], ok, &[]);
+        self.b.set_cold_block(deep);
+        self.b.switch_to_block(deep);
+        // The trap is observable: the fuel the caller passed must be in the context.
+        self.store_fuel();
+        self.b.ins().trap(TRAP_STACK);
+        self.b.switch_to_block(ok);
+        let params: Vec<Value> = self.b.block_params(entry)[FIRST_PARAM..].to_vec();
         for (i, &t) in self.func.vars.iter().enumerate() {
             let v = match params.get(i) {
                 Some(&p) => p,
@@ -346,10 +371,14 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.b.ins().jump(body, &[]);
             self.b.switch_to_block(body);
         }
-        if block.insts.iter().any(|i| may_trap(&i.kind)) {
-            self.store_fuel();
-        }
+        // The context's fuel is stale from here (the block's cost is charged) and again after each
+        // guest call (which returns the fuel in a register): store it before anything that may trap.
+        self.fuel_stale = true;
         for inst in &block.insts {
+            if self.fuel_stale && may_trap(&inst.kind) {
+                self.store_fuel();
+                self.fuel_stale = false;
+            }
             self.lower_inst(inst);
         }
         self.set_loc(block.term_loc);
@@ -584,13 +613,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 }
                 let fref = self.func_ref(*func);
                 self.flush_dirty();
-                self.store_fuel();
+                let vals = self.with_depth_and_fuel(vals);
                 let call = self.b.ins().call(fref, &vals);
-                self.reload_fuel();
                 let results = self.b.inst_results(call).to_vec();
-                for (d, r) in dsts.iter().zip(results) {
-                    self.def(*d, r);
-                }
+                self.take_results(dsts, results);
             }
             InstKind::CallIndirect {
                 sig,
@@ -821,9 +847,33 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
         let sref = self.b.import_signature(clif_signature(sig));
         self.flush_dirty();
+        let vals = self.with_depth_and_fuel(vals);
         let call = self.b.ins().call_indirect(sref, code, &vals);
-        self.reload_fuel();
         let results = self.b.inst_results(call).to_vec();
+        self.take_results(dsts, results);
+    }
+
+    /// A guest call's native arguments: `vmctx`, this function's depth, the fuel, then `args`.
+    fn with_depth_and_fuel(&mut self, vals: Vec<Value>) -> Vec<Value> {
+        let depth = self.depth.expect("the prologue sets the depth");
+        let fuel = match self.fuel {
+            Some(var) => self.b.use_var(var),
+            None => self.b.ins().iconst(types::I64, 0),
+        };
+        let mut out = Vec::with_capacity(vals.len() + 2);
+        out.push(vals[0]);
+        out.extend([depth, fuel]);
+        out.extend_from_slice(&vals[1..]);
+        out
+    }
+
+    /// A guest call's results into `dsts`, and the fuel it returns into the counter.
+    fn take_results(&mut self, dsts: &[Var], mut results: Vec<Value>) {
+        let fuel = results.pop().expect("guest calls return the fuel last");
+        if let Some(var) = self.fuel {
+            self.b.def_var(var, fuel);
+            self.fuel_stale = true;
+        }
         for (d, r) in dsts.iter().zip(results) {
             self.def(*d, r);
         }
@@ -982,10 +1032,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     .zip(self.func.sig.results.clone())
                     .map(|(v, t)| self.operand(*v, t))
                     .collect();
-                self.store_fuel();
-                let depth = self.b.ins().load(types::I64, trusted(), self.vmctx, OFFSET_DEPTH);
-                let depth = self.b.ins().iadd_imm_s(depth, -1);
-                self.b.ins().store(trusted(), depth, self.vmctx, OFFSET_DEPTH);
+                let mut results = results;
+                results.push(match self.fuel {
+                    Some(var) => self.b.use_var(var),
+                    None => self.b.ins().iconst(types::I64, 0),
+                });
                 self.b.ins().return_(&results);
             }
             Terminator::Trap(code) => {

@@ -528,7 +528,12 @@ fn build_entry_trampoline(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let [vmctx, callee, values] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
-    let mut args = vec![vmctx];
+    // Calls from the host start at depth 0 with the fuel in the context, and leave it there.
+    let depth = b.ins().iconst(types::I64, 0);
+    let fuel = b
+        .ins()
+        .load(types::I64, MemFlagsData::trusted(), vmctx, vmctx::OFFSET_FUEL);
+    let mut args = vec![vmctx, depth, fuel];
     for (i, &t) in sig.params.iter().enumerate() {
         let v = b
             .ins()
@@ -541,7 +546,10 @@ fn build_entry_trampoline(
     }
     let sref = b.import_signature(lower::clif_signature(sig));
     let call = b.ins().call_indirect(sref, callee, &args);
-    let results = b.inst_results(call).to_vec();
+    let mut results = b.inst_results(call).to_vec();
+    let fuel = results.pop().expect("guest functions return the fuel last");
+    b.ins()
+        .store(MemFlagsData::trusted(), fuel, vmctx, vmctx::OFFSET_FUEL);
     for (i, (r, &t)) in results.into_iter().zip(&sig.results).enumerate() {
         let r = if t == ir::Type::I32 {
             b.ins().sextend(types::I64, r)

@@ -14,10 +14,18 @@ use crate::ast::{Ident, NodeId, Program};
 use crate::diag::{Diag, ErrorKind, Span};
 use std::collections::{HashMap, HashSet};
 
+/// The checker's internal result: the error boxed, so that the `Result`s of the recursive
+/// inference functions stay small and their debug-build stack frames with them.
+pub(super) type CResult<T> = Result<T, Box<Diag>>;
+
+pub(super) fn diag(kind: ErrorKind, span: Span, message: impl Into<String>) -> Box<Diag> {
+    Box::new(Diag::new(kind, span, message))
+}
+
 /// How deep the checker recurses into the syntax tree before refusing the program. The parser
 /// bounds nesting already; this also covers trees it builds without counting (long operator
 /// chains) and hand-built trees, so that checking never overflows the stack.
-pub(super) const MAX_NESTING: u32 = 1024;
+pub(super) const MAX_NESTING: u32 = 512;
 
 /// NodeIds beyond `Program::node_count` (a malformed tree) are tolerated up to this many.
 const NODE_ID_SLACK: usize = 1 << 16;
@@ -102,11 +110,11 @@ impl<'p> Checker<'p> {
     }
 
     /// Records the type of node `id`.
-    pub(super) fn set_ty(&mut self, id: NodeId, ty: Ty, span: Span) -> Result<(), Diag> {
+    pub(super) fn set_ty(&mut self, id: NodeId, ty: Ty, span: Span) -> CResult<()> {
         let i = id.0 as usize;
         if i >= self.node_tys.len() {
             if i >= self.program.node_count as usize + NODE_ID_SLACK {
-                return Err(Diag::new(
+                return Err(diag(
                     ErrorKind::SyntaxError,
                     span,
                     format!("malformed syntax tree: node id {} out of range", id.0),
@@ -123,18 +131,12 @@ impl<'p> Checker<'p> {
     }
 
     /// Unifies `found` (the type of what is at `span`) with `expected`.
-    pub(super) fn expect(&mut self, expected: Ty, found: Ty, span: Span) -> Result<(), Diag> {
+    pub(super) fn expect(&mut self, expected: Ty, found: Ty, span: Span) -> CResult<()> {
         self.expect_or(expected, found, span, "")
     }
 
     /// Like [`Checker::expect`], with `context` appended to the message.
-    pub(super) fn expect_or(
-        &mut self,
-        expected: Ty,
-        found: Ty,
-        span: Span,
-        context: &str,
-    ) -> Result<(), Diag> {
+    pub(super) fn expect_or(&mut self, expected: Ty, found: Ty, span: Span, context: &str) -> CResult<()> {
         match self.table.unify(expected, found) {
             Ok(()) => Ok(()),
             Err(why) => {
@@ -144,7 +146,7 @@ impl<'p> Checker<'p> {
                     UnifyError::Infinite => " (the type would contain itself)",
                     UnifyError::Mismatch => "",
                 };
-                Err(Diag::new(
+                Err(diag(
                     ErrorKind::TypeMismatch,
                     span,
                     format!("expected {e}, found {f}{infinite}{context}"),
@@ -154,10 +156,10 @@ impl<'p> Checker<'p> {
     }
 
     /// Guards recursion into the syntax tree; pair with [`Checker::leave`].
-    pub(super) fn enter(&mut self, span: Span) -> Result<(), Diag> {
+    pub(super) fn enter(&mut self, span: Span) -> CResult<()> {
         self.nesting += 1;
         if self.nesting > MAX_NESTING {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::SyntaxError,
                 span,
                 format!("program nested too deeply to check (more than {MAX_NESTING} levels)"),
@@ -171,7 +173,7 @@ impl<'p> Checker<'p> {
     }
 
     /// The output: every recorded type made concrete, within the output limits.
-    pub(super) fn finish(mut self) -> Result<Checked, Diag> {
+    pub(super) fn finish(mut self) -> CResult<Checked> {
         let mut zonker = Zonker::new(&self.table);
         let mut types = Vec::with_capacity(self.node_tys.len());
         for entry in std::mem::take(&mut self.node_tys) {
@@ -221,11 +223,11 @@ impl<'p> Checker<'p> {
 }
 
 /// `SyntaxError` "duplicate WHAT `x`" for the second of two equal names.
-pub(super) fn check_unique<'a>(names: impl IntoIterator<Item = &'a Ident>, what: &str) -> Result<(), Diag> {
+pub(super) fn check_unique<'a>(names: impl IntoIterator<Item = &'a Ident>, what: &str) -> CResult<()> {
     let mut seen = HashSet::new();
     for ident in names {
         if !seen.insert(ident.name.as_str()) {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::SyntaxError,
                 ident.span,
                 format!("duplicate {what} `{}`", ident.name),

@@ -4,7 +4,7 @@
 //! Owns the rules about declarations (duplicates, standard effects redeclared, `main`). Must
 //! never look into flow bodies.
 
-use super::checker::{check_unique, Checker, EffectSig, FlowSig};
+use super::checker::{check_unique, diag, CResult, Checker, EffectSig, FlowSig};
 use super::standard_effects;
 use super::unify::{Shape, Table, Ty};
 use crate::ast::{EffectDecl, FlowDecl, Item, TypeExpr, TypeExprKind};
@@ -13,10 +13,10 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 impl<'p> Checker<'p> {
-    pub(super) fn collect_declarations(&mut self) -> Result<(), Diag> {
+    pub(super) fn collect_declarations(&mut self) -> CResult<()> {
         for info in standard_effects() {
-            let params: Vec<Ty> = info.params.iter().map(|t| self.table.from_type(t)).collect();
-            let ret = self.table.from_type(&info.ret);
+            let params: Vec<Ty> = info.params.iter().map(|t| self.table.term_of(t)).collect();
+            let ret = self.table.term_of(&info.ret);
             let fn_ty = self.table.func_n(&params, ret);
             self.effect_index.insert(info.name.clone(), self.effects.len());
             self.effects.push(EffectSig {
@@ -44,7 +44,7 @@ impl<'p> Checker<'p> {
         self.find_main()
     }
 
-    fn declare_effect(&mut self, decl: &'p EffectDecl) -> Result<(), Diag> {
+    fn declare_effect(&mut self, decl: &'p EffectDecl) -> CResult<()> {
         check_unique(decl.params.iter().map(|p| &p.name), "parameter")?;
         let mut params = Vec::with_capacity(decl.params.len());
         for p in &decl.params {
@@ -68,7 +68,7 @@ impl<'p> Checker<'p> {
             if !same {
                 let expected = self.table.display(std_fn);
                 let found = self.table.display(fn_ty);
-                return Err(Diag::new(
+                return Err(diag(
                     ErrorKind::TypeMismatch,
                     decl.span,
                     format!(
@@ -92,7 +92,7 @@ impl<'p> Checker<'p> {
         Ok(())
     }
 
-    fn declare_flow(&mut self, item: usize, decl: &'p FlowDecl) -> Result<(), Diag> {
+    fn declare_flow(&mut self, item: usize, decl: &'p FlowDecl) -> CResult<()> {
         let name = decl.name.name.as_str();
         if self.flow_index.contains_key(name) {
             return Err(duplicate("flow", name, decl.name.span));
@@ -119,9 +119,9 @@ impl<'p> Checker<'p> {
         Ok(())
     }
 
-    fn find_main(&mut self) -> Result<(), Diag> {
+    fn find_main(&mut self) -> CResult<()> {
         let Some(&main) = self.flow_index.get("main") else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::MissingMain,
                 Span::default(),
                 "the program has no flow `main`",
@@ -134,7 +134,7 @@ impl<'p> Checker<'p> {
         for (p, &ty) in decl.params.iter().zip(&self.flows[main].params) {
             if !matches!(self.table.shape(ty), Shape::Int | Shape::Bool | Shape::String) {
                 let found = self.table.display(ty);
-                return Err(Diag::new(
+                return Err(diag(
                     ErrorKind::TypeMismatch,
                     p.ty.span,
                     format!(
@@ -149,14 +149,14 @@ impl<'p> Checker<'p> {
     }
 
     /// The type a written type expression denotes.
-    pub(super) fn type_expr(&mut self, te: &TypeExpr) -> Result<Ty, Diag> {
+    pub(super) fn type_expr(&mut self, te: &TypeExpr) -> CResult<Ty> {
         self.enter(te.span)?;
         let ty = self.type_expr_inner(te);
         self.leave();
         ty
     }
 
-    fn type_expr_inner(&mut self, te: &TypeExpr) -> Result<Ty, Diag> {
+    fn type_expr_inner(&mut self, te: &TypeExpr) -> CResult<Ty> {
         Ok(match &te.kind {
             TypeExprKind::Named(name) => match name.as_str() {
                 "Int" => Table::INT,
@@ -165,7 +165,7 @@ impl<'p> Checker<'p> {
                 "Unit" => Table::UNIT,
                 "ResourceId" => Table::RESOURCE_ID,
                 _ => {
-                    return Err(Diag::new(
+                    return Err(diag(
                         ErrorKind::UnknownName,
                         te.span,
                         format!("unknown type `{name}`"),
@@ -193,7 +193,7 @@ impl<'p> Checker<'p> {
                     typed.push((Rc::from(name.name.as_str()), ty));
                 }
                 if typed.is_empty() {
-                    return Err(Diag::new(
+                    return Err(diag(
                         ErrorKind::SyntaxError,
                         te.span,
                         "a record type needs at least one field",
@@ -205,6 +205,6 @@ impl<'p> Checker<'p> {
     }
 }
 
-fn duplicate(what: &str, name: &str, span: Span) -> Diag {
-    Diag::new(ErrorKind::SyntaxError, span, format!("duplicate {what} `{name}`"))
+fn duplicate(what: &str, name: &str, span: Span) -> Box<Diag> {
+    diag(ErrorKind::SyntaxError, span, format!("duplicate {what} `{name}`"))
 }

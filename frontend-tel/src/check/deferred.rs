@@ -5,9 +5,9 @@
 //! Owns the order in which they are settled and their defaults. Must never walk the syntax tree:
 //! everything needed is recorded when the constraint is met.
 
-use super::checker::Checker;
+use super::checker::{diag, CResult, Checker};
 use super::unify::{Shape, Table, Ty};
-use crate::diag::{Diag, ErrorKind, Span};
+use crate::diag::{ErrorKind, Span};
 
 /// `r.a` whose record type was unknown when reached.
 pub(super) struct PendingField {
@@ -34,13 +34,13 @@ pub(super) struct Pending {
 
 impl Checker<'_> {
     /// `r.a` with `r: record`; `Ok(false)` if the record's type is not known yet.
-    pub(super) fn try_field(&mut self, pf: &PendingField) -> Result<bool, Diag> {
+    pub(super) fn try_field(&mut self, pf: &PendingField) -> CResult<bool> {
         match self.table.shape(pf.record) {
             Shape::Var => Ok(false),
             Shape::Record(fields) => {
                 let Some((_, ft)) = fields.iter().find(|(n, _)| **n == *pf.field) else {
                     let r = self.table.display(pf.record);
-                    return Err(Diag::new(
+                    return Err(diag(
                         ErrorKind::TypeMismatch,
                         pf.span,
                         format!("type {r} has no field `{}`", pf.field),
@@ -51,7 +51,7 @@ impl Checker<'_> {
             }
             _ => {
                 let r = self.table.display(pf.record);
-                Err(Diag::new(
+                Err(diag(
                     ErrorKind::TypeMismatch,
                     pf.record_span,
                     format!("expected a record with field `{}`, found {r}", pf.field),
@@ -61,7 +61,7 @@ impl Checker<'_> {
     }
 
     /// The operand type of `+`: Int or String, or unknown yet (then settled at the end).
-    pub(super) fn check_add_operand(&mut self, ty: Ty, span: Span, defer: bool) -> Result<(), Diag> {
+    pub(super) fn check_add_operand(&mut self, ty: Ty, span: Span, defer: bool) -> CResult<()> {
         match self.table.shape(ty) {
             Shape::Int | Shape::String => Ok(()),
             Shape::Var if defer => {
@@ -72,7 +72,7 @@ impl Checker<'_> {
             Shape::Var => self.expect(Table::INT, ty, span),
             _ => {
                 let found = self.table.display(ty);
-                Err(Diag::new(
+                Err(diag(
                     ErrorKind::TypeMismatch,
                     span,
                     format!("expected Int or String operands for `+`, found {found}"),
@@ -82,14 +82,14 @@ impl Checker<'_> {
     }
 
     /// The argument type of `len`: a String or a list, or unknown yet.
-    pub(super) fn check_len_arg(&mut self, ty: Ty, span: Span, defer: bool) -> Result<(), Diag> {
+    pub(super) fn check_len_arg(&mut self, ty: Ty, span: Span, defer: bool) -> CResult<()> {
         match self.table.shape(ty) {
             Shape::String | Shape::List(_) => Ok(()),
             Shape::Var if defer => {
                 self.pending.lens.push((ty, span));
                 Ok(())
             }
-            Shape::Var => Err(Diag::new(
+            Shape::Var => Err(diag(
                 ErrorKind::TypeMismatch,
                 span,
                 "cannot infer the type of `len`'s argument: expected a String or a list, \
@@ -97,7 +97,7 @@ impl Checker<'_> {
             )),
             _ => {
                 let found = self.table.display(ty);
-                Err(Diag::new(
+                Err(diag(
                     ErrorKind::TypeMismatch,
                     span,
                     format!("expected a String or a list for `len`, found {found}"),
@@ -107,7 +107,7 @@ impl Checker<'_> {
     }
 
     /// Settles everything deferred while checking the current flow.
-    pub(super) fn settle_pending(&mut self) -> Result<(), Diag> {
+    pub(super) fn settle_pending(&mut self) -> CResult<()> {
         // A field access can fix the type another one needs: retry while any makes progress.
         loop {
             let fields = std::mem::take(&mut self.pending.fields);
@@ -126,7 +126,7 @@ impl Checker<'_> {
             }
         }
         if let Some(pf) = self.pending.fields.first() {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::TypeMismatch,
                 pf.record_span,
                 format!(
@@ -144,7 +144,7 @@ impl Checker<'_> {
         for (ty, span) in std::mem::take(&mut self.pending.eqs) {
             if self.table.contains_func(ty) {
                 let t = self.table.display(ty);
-                return Err(Diag::new(
+                return Err(diag(
                     ErrorKind::TypeMismatch,
                     span,
                     format!("functions cannot be compared: the operands have type {t}"),

@@ -6,7 +6,7 @@
 //! (that is `stmts`), and keeps each arm in its own function so that the recursion's stack frames
 //! stay small in debug builds.
 
-use super::checker::{check_unique, plural, Checker, ResumeCtx};
+use super::checker::{check_unique, diag, plural, CResult, Checker, ResumeCtx};
 use super::deferred::PendingField;
 use super::scope::Local;
 use super::unify::{Shape, Table, Ty};
@@ -33,7 +33,7 @@ impl Out {
 impl<'p> Checker<'p> {
     /// Infers `e` and records its type. `tail` is set when `e` stands in tail position of a
     /// handler clause (the only place `resume` may appear).
-    pub(super) fn infer(&mut self, e: &'p Expr, tail: Option<ResumeCtx>) -> Result<Out, Diag> {
+    pub(super) fn infer(&mut self, e: &'p Expr, tail: Option<ResumeCtx>) -> CResult<Out> {
         self.enter(e.span)?;
         let out = self.infer_kind(e, tail)?;
         self.leave();
@@ -41,35 +41,31 @@ impl<'p> Checker<'p> {
         Ok(out)
     }
 
-    /// Infers `e` and returns just its type.
-    pub(super) fn infer_ty(&mut self, e: &'p Expr) -> Result<Ty, Diag> {
-        Ok(self.infer(e, None)?.ty)
-    }
-
-    fn infer_kind(&mut self, e: &'p Expr, tail: Option<ResumeCtx>) -> Result<Out, Diag> {
-        let ty = match &e.kind {
-            ExprKind::Int(_) => Table::INT,
-            ExprKind::Bool(_) => Table::BOOL,
-            ExprKind::Str(_) => Table::STRING,
-            ExprKind::Unit => Table::UNIT,
-            ExprKind::Var(name) => self.infer_var(e, name)?,
-            ExprKind::Call(callee, args) => self.infer_call(e, callee, args)?,
-            ExprKind::Record(fields) => self.infer_record(fields)?,
-            ExprKind::Field(record, field) => self.infer_field(e, record, field)?,
-            ExprKind::List(elems) => self.infer_list(elems)?,
-            ExprKind::Index(list, index) => self.infer_index(list, index)?,
-            ExprKind::Binary(op, l, r) => self.infer_binary(e, *op, l, r)?,
-            ExprKind::Unary(op, operand) => self.infer_unary(*op, operand)?,
-            ExprKind::Lambda(params, body) => self.infer_lambda(params, body)?,
-            ExprKind::Perform(effect, args) => self.infer_perform(e, effect, args)?,
-            ExprKind::If(cond, then, else_) => return self.infer_if(cond, then, else_, tail),
-            ExprKind::While(cond, body) => self.infer_while(cond, body)?,
-            ExprKind::For(var, from, to, body) => self.infer_for(var, from, to, body)?,
-            ExprKind::Block(block) => return self.infer_block(block, tail),
-            ExprKind::Handle(body, clauses) => self.infer_handle(body, clauses)?,
-            ExprKind::Resume(arg) => self.infer_resume(e, arg, tail)?,
-        };
-        Ok(Out::value(ty))
+    /// One call per arm and no `?` here: this function is on the recursion's path, and every
+    /// temporary of every arm takes room in its (debug-build) stack frame.
+    fn infer_kind(&mut self, e: &'p Expr, tail: Option<ResumeCtx>) -> CResult<Out> {
+        match &e.kind {
+            ExprKind::Int(_) => Ok(Out::value(Table::INT)),
+            ExprKind::Bool(_) => Ok(Out::value(Table::BOOL)),
+            ExprKind::Str(_) => Ok(Out::value(Table::STRING)),
+            ExprKind::Unit => Ok(Out::value(Table::UNIT)),
+            ExprKind::Var(name) => self.infer_var(e, name).map(Out::value),
+            ExprKind::Call(callee, args) => self.infer_call(e, callee, args).map(Out::value),
+            ExprKind::Record(fields) => self.infer_record(fields).map(Out::value),
+            ExprKind::Field(record, field) => self.infer_field(e, record, field).map(Out::value),
+            ExprKind::List(elems) => self.infer_list(elems).map(Out::value),
+            ExprKind::Index(list, index) => self.infer_index(list, index).map(Out::value),
+            ExprKind::Binary(op, l, r) => self.infer_binary(e, *op, l, r).map(Out::value),
+            ExprKind::Unary(op, operand) => self.infer_unary(*op, operand).map(Out::value),
+            ExprKind::Lambda(params, body) => self.infer_lambda(params, body).map(Out::value),
+            ExprKind::Perform(effect, args) => self.infer_perform(e, effect, args).map(Out::value),
+            ExprKind::If(cond, then, else_) => self.infer_if(cond, then, else_, tail),
+            ExprKind::While(cond, body) => self.infer_while(cond, body).map(Out::value),
+            ExprKind::For(var, from, to, body) => self.infer_for(var, from, to, body).map(Out::value),
+            ExprKind::Block(block) => self.infer_block(block, tail),
+            ExprKind::Handle(body, clauses) => self.infer_handle(body, clauses).map(Out::value),
+            ExprKind::Resume(arg) => self.infer_resume(e, arg, tail).map(Out::value),
+        }
     }
 
     /// What `name` means here, as a value (locals shadow flows, which shadow built-ins).
@@ -92,9 +88,9 @@ impl<'p> Checker<'p> {
         Some((Res::Builtin(builtin), None))
     }
 
-    fn infer_var(&mut self, e: &Expr, name: &str) -> Result<Ty, Diag> {
+    fn infer_var(&mut self, e: &Expr, name: &str) -> CResult<Ty> {
         let Some((res, local)) = self.lookup_value(name) else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::UnknownName,
                 e.span,
                 format!("unknown name `{name}`"),
@@ -110,7 +106,7 @@ impl<'p> Checker<'p> {
     }
 
     /// A fresh instance of a polymorphic combinator's type.
-    fn instantiate(&mut self, builtin: Builtin, span: Span) -> Result<Ty, Diag> {
+    fn instantiate(&mut self, builtin: Builtin, span: Span) -> CResult<Ty> {
         let t = &mut self.table;
         let (a, b, c) = (t.fresh(), t.fresh(), t.fresh());
         Ok(match builtin {
@@ -131,7 +127,7 @@ impl<'p> Checker<'p> {
                 t.func_n(&[f, b, a], c)
             }
             Builtin::Len => {
-                return Err(Diag::new(
+                return Err(diag(
                     ErrorKind::TypeMismatch,
                     span,
                     "`len` can only be called directly, as in `len(x)`",
@@ -140,13 +136,13 @@ impl<'p> Checker<'p> {
         })
     }
 
-    fn infer_call(&mut self, e: &Expr, callee: &'p Expr, args: &'p [Expr]) -> Result<Ty, Diag> {
+    fn infer_call(&mut self, e: &Expr, callee: &'p Expr, args: &'p [Expr]) -> CResult<Ty> {
         if let ExprKind::Var(name) = &callee.kind {
             if let Some((Res::Builtin(Builtin::Len), _)) = self.lookup_value(name) {
                 return self.infer_len(e, callee, args);
             }
         }
-        let f = self.infer_ty(callee)?;
+        let f = self.infer(callee, None)?.ty;
         let what = match &callee.kind {
             ExprKind::Var(name) => format!("`{name}`"),
             _ => "this function".to_string(),
@@ -156,7 +152,7 @@ impl<'p> Checker<'p> {
         }
         let mut cur = f;
         for (i, arg) in args.iter().enumerate() {
-            let a = self.infer_ty(arg)?;
+            let a = self.infer(arg, None)?.ty;
             match self.table.shape(cur) {
                 Shape::Func(p, r) => {
                     self.expect(p, a, arg.span)?;
@@ -169,7 +165,7 @@ impl<'p> Checker<'p> {
                     cur = r;
                 }
                 _ if i > 0 => {
-                    return Err(Diag::new(
+                    return Err(diag(
                         ErrorKind::ArityMismatch,
                         e.span,
                         format!("{what} takes {}, {} given", plural(i, "argument"), args.len()),
@@ -182,12 +178,12 @@ impl<'p> Checker<'p> {
     }
 
     /// `f()`: applies `f` to `unit`.
-    fn apply_unit(&mut self, f: Ty, what: &str, span: Span, callee: Span) -> Result<Ty, Diag> {
+    fn apply_unit(&mut self, f: Ty, what: &str, span: Span, callee: Span) -> CResult<Ty> {
         match self.table.shape(f) {
             Shape::Func(p, r) => {
                 if !matches!(self.table.shape(p), Shape::Var | Shape::Unit) {
                     let n = self.table.param_count(f);
-                    return Err(Diag::new(
+                    return Err(diag(
                         ErrorKind::ArityMismatch,
                         span,
                         format!("{what} takes {}, none given", plural(n, "argument")),
@@ -206,44 +202,44 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn not_a_function(&mut self, f: Ty, what: &str, span: Span) -> Diag {
+    fn not_a_function(&mut self, f: Ty, what: &str, span: Span) -> Box<Diag> {
         let found = self.table.display(f);
-        Diag::new(
+        diag(
             ErrorKind::TypeMismatch,
             span,
             format!("expected a function, found {found}: {what} cannot be called"),
         )
     }
 
-    fn infer_len(&mut self, e: &Expr, callee: &Expr, args: &'p [Expr]) -> Result<Ty, Diag> {
+    fn infer_len(&mut self, e: &Expr, callee: &Expr, args: &'p [Expr]) -> CResult<Ty> {
         self.resolve(callee.id, Res::Builtin(Builtin::Len));
         let [arg] = args else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::ArityMismatch,
                 e.span,
                 format!("`len` takes 1 argument, {} given", args.len()),
             ));
         };
-        let a = self.infer_ty(arg)?;
+        let a = self.infer(arg, None)?.ty;
         let f = self.table.func(a, Table::INT);
         self.set_ty(callee.id, f, callee.span)?;
         self.check_len_arg(a, arg.span, true)?;
         Ok(Table::INT)
     }
 
-    fn infer_record(&mut self, fields: &'p [(Ident, Expr)]) -> Result<Ty, Diag> {
+    fn infer_record(&mut self, fields: &'p [(Ident, Expr)]) -> CResult<Ty> {
         check_unique(fields.iter().map(|(n, _)| n), "field")?;
         let mut typed = Vec::with_capacity(fields.len());
         for (name, value) in fields {
-            let ty = self.infer_ty(value)?;
+            let ty = self.infer(value, None)?.ty;
             self.set_ty(name.id, ty, name.span)?;
             typed.push((Rc::from(name.name.as_str()), ty));
         }
         Ok(self.table.record(typed))
     }
 
-    fn infer_field(&mut self, e: &Expr, record: &'p Expr, field: &Ident) -> Result<Ty, Diag> {
-        let r = self.infer_ty(record)?;
+    fn infer_field(&mut self, e: &Expr, record: &'p Expr, field: &Ident) -> CResult<Ty> {
+        let r = self.infer(record, None)?.ty;
         let result = self.table.fresh();
         self.set_ty(field.id, result, field.span)?;
         let pf = PendingField {
@@ -259,28 +255,28 @@ impl<'p> Checker<'p> {
         Ok(result)
     }
 
-    fn infer_list(&mut self, elems: &'p [Expr]) -> Result<Ty, Diag> {
+    fn infer_list(&mut self, elems: &'p [Expr]) -> CResult<Ty> {
         let elem = self.table.fresh();
         for e in elems {
-            let t = self.infer_ty(e)?;
+            let t = self.infer(e, None)?.ty;
             self.expect(elem, t, e.span)?;
         }
         Ok(self.table.list(elem))
     }
 
-    fn infer_index(&mut self, list: &'p Expr, index: &'p Expr) -> Result<Ty, Diag> {
-        let l = self.infer_ty(list)?;
+    fn infer_index(&mut self, list: &'p Expr, index: &'p Expr) -> CResult<Ty> {
+        let l = self.infer(list, None)?.ty;
         let elem = self.table.fresh();
         let expected = self.table.list(elem);
         self.expect_or(expected, l, list.span, " (only lists can be indexed)")?;
-        let i = self.infer_ty(index)?;
+        let i = self.infer(index, None)?.ty;
         self.expect(Table::INT, i, index.span)?;
         Ok(elem)
     }
 
-    fn infer_binary(&mut self, e: &Expr, op: BinOp, l: &'p Expr, r: &'p Expr) -> Result<Ty, Diag> {
-        let lt = self.infer_ty(l)?;
-        let rt = self.infer_ty(r)?;
+    fn infer_binary(&mut self, e: &Expr, op: BinOp, l: &'p Expr, r: &'p Expr) -> CResult<Ty> {
+        let lt = self.infer(l, None)?.ty;
+        let rt = self.infer(r, None)?.ty;
         match op {
             BinOp::Pipe => self.infer_pipe(lt, rt, r),
             BinOp::Add => {
@@ -312,13 +308,10 @@ impl<'p> Checker<'p> {
     }
 
     /// `x |> f` is `f(x)`.
-    fn infer_pipe(&mut self, x: Ty, f: Ty, fe: &Expr) -> Result<Ty, Diag> {
+    fn infer_pipe(&mut self, x: Ty, f: Ty, fe: &Expr) -> CResult<Ty> {
         match self.table.shape(f) {
             Shape::Func(p, r) => {
-                self.expect(p, x, fe.span).map_err(|d| Diag {
-                    message: format!("{} (piped into this function)", d.message),
-                    ..d
-                })?;
+                self.expect_or(p, x, fe.span, " (piped into this function)")?;
                 Ok(r)
             }
             Shape::Var => {
@@ -331,8 +324,8 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn infer_unary(&mut self, op: UnOp, operand: &'p Expr) -> Result<Ty, Diag> {
-        let t = self.infer_ty(operand)?;
+    fn infer_unary(&mut self, op: UnOp, operand: &'p Expr) -> CResult<Ty> {
+        let t = self.infer(operand, None)?.ty;
         let ty = match op {
             UnOp::Neg => Table::INT,
             UnOp::Not => Table::BOOL,
@@ -341,7 +334,7 @@ impl<'p> Checker<'p> {
         Ok(ty)
     }
 
-    fn infer_lambda(&mut self, params: &'p [Ident], body: &'p Expr) -> Result<Ty, Diag> {
+    fn infer_lambda(&mut self, params: &'p [Ident], body: &'p Expr) -> CResult<Ty> {
         check_unique(params, "parameter")?;
         let saved = self.flow.no_return.replace("a lambda");
         self.flow.lambda_depth += 1;
@@ -352,7 +345,7 @@ impl<'p> Checker<'p> {
             self.bind_local(p, ty, false)?;
             tys.push(ty);
         }
-        let body_ty = self.infer_ty(body)?;
+        let body_ty = self.infer(body, None)?.ty;
         self.scope.pop();
         self.flow.lambda_depth -= 1;
         self.flow.no_return = saved;
@@ -360,7 +353,7 @@ impl<'p> Checker<'p> {
     }
 
     /// Binds `ident` in the innermost scope and records its type.
-    pub(super) fn bind_local(&mut self, ident: &'p Ident, ty: Ty, mutable: bool) -> Result<(), Diag> {
+    pub(super) fn bind_local(&mut self, ident: &'p Ident, ty: Ty, mutable: bool) -> CResult<()> {
         self.set_ty(ident.id, ty, ident.span)?;
         if mutable {
             self.mutable.insert(ident.id);
@@ -376,9 +369,9 @@ impl<'p> Checker<'p> {
     }
 
     /// The effect `ident` names; records the resolution and the ident's type.
-    pub(super) fn lookup_effect(&mut self, ident: &Ident) -> Result<usize, Diag> {
+    pub(super) fn lookup_effect(&mut self, ident: &Ident) -> CResult<usize> {
         let Some(&index) = self.effect_index.get(ident.name.as_str()) else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::UnknownName,
                 ident.span,
                 format!("unknown effect `{}`", ident.name),
@@ -389,11 +382,11 @@ impl<'p> Checker<'p> {
         Ok(index)
     }
 
-    fn infer_perform(&mut self, e: &Expr, effect: &Ident, args: &'p [Expr]) -> Result<Ty, Diag> {
+    fn infer_perform(&mut self, e: &Expr, effect: &Ident, args: &'p [Expr]) -> CResult<Ty> {
         let index = self.lookup_effect(effect)?;
         let params = self.effects[index].params.clone();
         if params.len() != args.len() {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::ArityMismatch,
                 e.span,
                 format!(
@@ -405,7 +398,7 @@ impl<'p> Checker<'p> {
             ));
         }
         for (&p, arg) in params.iter().zip(args) {
-            let a = self.infer_ty(arg)?;
+            let a = self.infer(arg, None)?.ty;
             self.expect(p, a, arg.span)?;
         }
         Ok(self.effects[index].ret)

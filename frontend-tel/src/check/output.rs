@@ -5,6 +5,7 @@
 //! `Type` before measuring it: a `Type` is a tree, and trees of shared terms can be exponential,
 //! and deep ones overflow the stack of whoever drops, clones or prints them.
 
+use super::checker::{diag, CResult};
 use super::unify::{Shape, Table, Ty};
 use crate::diag::{Diag, ErrorKind, Span};
 use crate::types::Type;
@@ -43,7 +44,7 @@ impl Zonker {
     }
 
     /// The concrete type of `t`, charged to the program's total; `span` is blamed if too big.
-    pub(super) fn zonk(&mut self, table: &mut Table, t: Ty, span: Span) -> Result<Type, Diag> {
+    pub(super) fn zonk(&mut self, table: &mut Table, t: Ty, span: Span) -> CResult<Type> {
         let root = table.find(t);
         let (depth, size) = self.measure(table, root, span)?;
         if depth > MAX_TYPE_DEPTH {
@@ -69,7 +70,7 @@ impl Zonker {
     }
 
     /// Depth and tree size of the class `root` (a post-order walk with an explicit stack).
-    fn measure(&mut self, table: &mut Table, root: Ty, span: Span) -> Result<(u32, u64), Diag> {
+    fn measure(&mut self, table: &mut Table, root: Ty, span: Span) -> CResult<(u32, u64)> {
         let mut stack = vec![(root, false)];
         let mut children = Vec::new();
         while let Some((n, expanded)) = stack.pop() {
@@ -108,8 +109,8 @@ impl Zonker {
     }
 }
 
-fn too_large(span: Span, why: String) -> Diag {
-    Diag::new(
+fn too_large(span: Span, why: String) -> Box<Diag> {
+    diag(
         ErrorKind::TypeMismatch,
         span,
         format!("type too large to compile: {why}"),

@@ -4,16 +4,16 @@
 //! Owns the rules about where `return` and `resume` may stand, which blocks diverge, and which
 //! `var`s may be assigned where. Must never type an operator or a call (that is `exprs`).
 
-use super::checker::{check_unique, plural, Checker, FlowCtx, ResumeCtx};
+use super::checker::{check_unique, diag, plural, CResult, Checker, FlowCtx, ResumeCtx};
 use super::exprs::Out;
 use super::unify::{Table, Ty};
 use super::Res;
 use crate::ast::{Block, Clause, Expr, ExprKind, FlowDecl, Ident, Stmt, StmtKind};
-use crate::diag::{Diag, ErrorKind, Span};
+use crate::diag::{ErrorKind, Span};
 
 impl<'p> Checker<'p> {
     /// Checks the body of flow `index` against its signature, then settles what was deferred.
-    pub(super) fn check_flow(&mut self, index: usize, decl: &'p FlowDecl) -> Result<(), Diag> {
+    pub(super) fn check_flow(&mut self, index: usize, decl: &'p FlowDecl) -> CResult<()> {
         let ret = self.flows[index].ret;
         let params = self.flows[index].params.clone();
         self.flow = FlowCtx {
@@ -30,7 +30,7 @@ impl<'p> Checker<'p> {
             self.expect_or(ret, body.ty, value_span(tail), "")?;
         } else if !body.diverges && self.table.unify(ret, Table::UNIT).is_err() {
             let expected = self.table.display(ret);
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::TypeMismatch,
                 closing_brace(decl.body.span),
                 format!(
@@ -45,7 +45,7 @@ impl<'p> Checker<'p> {
     }
 
     /// Infers a block in a scope of its own. `tail` is passed on to its final expression.
-    pub(super) fn infer_block(&mut self, block: &'p Block, tail: Option<ResumeCtx>) -> Result<Out, Diag> {
+    pub(super) fn infer_block(&mut self, block: &'p Block, tail: Option<ResumeCtx>) -> CResult<Out> {
         self.scope.push();
         let mut diverges = false;
         for stmt in &block.stmts {
@@ -71,15 +71,15 @@ impl<'p> Checker<'p> {
     }
 
     /// Checks a statement; `Ok(true)` if it always returns from the flow.
-    fn infer_stmt(&mut self, stmt: &'p Stmt) -> Result<bool, Diag> {
+    fn infer_stmt(&mut self, stmt: &'p Stmt) -> CResult<bool> {
         match &stmt.kind {
             StmtKind::Let(name, init) => {
-                let ty = self.infer_ty(init)?;
+                let ty = self.infer(init, None)?.ty;
                 self.bind_local(name, ty, false)?;
                 Ok(false)
             }
             StmtKind::Var(name, init) => {
-                let ty = self.infer_ty(init)?;
+                let ty = self.infer(init, None)?.ty;
                 self.bind_local(name, ty, true)?;
                 Ok(false)
             }
@@ -95,24 +95,24 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn assign(&mut self, target: &Ident, value: &'p Expr) -> Result<(), Diag> {
+    fn assign(&mut self, target: &Ident, value: &'p Expr) -> CResult<()> {
         let name = &target.name;
         let Some((_, local)) = self.lookup_value(name) else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::UnknownName,
                 target.span,
                 format!("unknown name `{name}`"),
             ));
         };
         let Some(local) = local.filter(|l| l.mutable) else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::TypeMismatch,
                 target.span,
                 format!("cannot assign to `{name}`: it is not a var"),
             ));
         };
         if local.lambda_depth < self.flow.lambda_depth {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::TypeMismatch,
                 target.span,
                 format!(
@@ -123,13 +123,13 @@ impl<'p> Checker<'p> {
         }
         self.resolve(target.id, Res::Local(local.id));
         self.set_ty(target.id, local.ty, target.span)?;
-        let ty = self.infer_ty(value)?;
+        let ty = self.infer(value, None)?.ty;
         self.expect(local.ty, ty, value.span)
     }
 
-    fn check_return(&mut self, span: Span, value: Option<&'p Expr>) -> Result<(), Diag> {
+    fn check_return(&mut self, span: Span, value: Option<&'p Expr>) -> CResult<()> {
         if let Some(place) = self.flow.no_return {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::InvalidReturn,
                 span,
                 format!("`return` is not allowed inside {place}"),
@@ -138,7 +138,7 @@ impl<'p> Checker<'p> {
         let ret = self.flow.ret;
         match value {
             Some(e) => {
-                let ty = self.infer_ty(e)?;
+                let ty = self.infer(e, None)?.ty;
                 self.expect(ret, ty, e.span)
             }
             None => self.expect(ret, Table::UNIT, span),
@@ -151,8 +151,8 @@ impl<'p> Checker<'p> {
         then: &'p Block,
         else_: &'p Option<Box<Expr>>,
         tail: Option<ResumeCtx>,
-    ) -> Result<Out, Diag> {
-        let c = self.infer_ty(cond)?;
+    ) -> CResult<Out> {
+        let c = self.infer(cond, None)?.ty;
         self.expect(Table::BOOL, c, cond.span)?;
         let Some(else_) = else_ else {
             let then_out = self.infer_block(then, None)?;
@@ -178,8 +178,8 @@ impl<'p> Checker<'p> {
         })
     }
 
-    pub(super) fn infer_while(&mut self, cond: &'p Expr, body: &'p Block) -> Result<Ty, Diag> {
-        let c = self.infer_ty(cond)?;
+    pub(super) fn infer_while(&mut self, cond: &'p Expr, body: &'p Block) -> CResult<Ty> {
+        let c = self.infer(cond, None)?.ty;
         self.expect(Table::BOOL, c, cond.span)?;
         self.infer_block(body, None)?;
         Ok(Table::UNIT)
@@ -191,9 +191,9 @@ impl<'p> Checker<'p> {
         from: &'p Expr,
         to: &'p Expr,
         body: &'p Block,
-    ) -> Result<Ty, Diag> {
+    ) -> CResult<Ty> {
         for bound in [from, to] {
-            let t = self.infer_ty(bound)?;
+            let t = self.infer(bound, None)?.ty;
             self.expect(Table::INT, t, bound.span)?;
         }
         self.scope.push();
@@ -203,7 +203,7 @@ impl<'p> Checker<'p> {
         Ok(Table::UNIT)
     }
 
-    pub(super) fn infer_handle(&mut self, body: &'p Block, clauses: &'p [Clause]) -> Result<Ty, Diag> {
+    pub(super) fn infer_handle(&mut self, body: &'p Block, clauses: &'p [Clause]) -> CResult<Ty> {
         let saved = self.flow.no_return.replace("a `handle` body");
         // `resume` in the body would belong to no clause: the body is never a tail position.
         let result = self.infer_block(body, None)?.ty;
@@ -216,12 +216,12 @@ impl<'p> Checker<'p> {
         Ok(result)
     }
 
-    fn check_clause(&mut self, clause: &'p Clause, result: Ty) -> Result<(), Diag> {
+    fn check_clause(&mut self, clause: &'p Clause, result: Ty) -> CResult<()> {
         let index = self.lookup_effect(&clause.effect)?;
         let params = self.effects[index].params.clone();
         let arg = self.effects[index].ret;
         if params.len() != clause.params.len() {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::ArityMismatch,
                 clause.span,
                 format!(
@@ -248,20 +248,15 @@ impl<'p> Checker<'p> {
         Ok(())
     }
 
-    pub(super) fn infer_resume(
-        &mut self,
-        e: &Expr,
-        arg: &'p Expr,
-        tail: Option<ResumeCtx>,
-    ) -> Result<Ty, Diag> {
+    pub(super) fn infer_resume(&mut self, e: &Expr, arg: &'p Expr, tail: Option<ResumeCtx>) -> CResult<Ty> {
         let Some(ctx) = tail else {
-            return Err(Diag::new(
+            return Err(diag(
                 ErrorKind::InvalidReturn,
                 e.span,
                 "resume is only allowed in tail position of a handler clause",
             ));
         };
-        let a = self.infer_ty(arg)?;
+        let a = self.infer(arg, None)?.ty;
         self.expect(ctx.arg, a, arg.span)?;
         Ok(ctx.result)
     }

@@ -238,14 +238,23 @@ fn unhandled_effects_lists_declared_effects_no_clause_handles() {
 #[test]
 fn conformance_corpus() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dirs = ["tests/tel/programs", "tests/tel/spec", "tests/tel/errors", "examples"];
+    let dirs = [
+        "tests/tel/programs",
+        "tests/tel/spec",
+        "tests/tel/errors",
+        "examples",
+    ];
     let mut seen = 0;
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "tel")) {
-            let Ok(src) = std::fs::read_to_string(path) else { continue };
+            let Ok(src) = std::fs::read_to_string(path) else {
+                continue;
+            };
             seen += 1;
             let expected = src
                 .lines()
@@ -311,7 +320,7 @@ fn on_small_stack(f: impl FnOnce() + Send + 'static) {
 /// The deepest nesting of `open`/`close` around `inner` that the parser accepts, parsed.
 fn deepest(prefix: &str, open: &str, inner: &str, close: &str, suffix: &str) -> Program {
     let make = |n: usize| format!("{prefix}{}{inner}{}{suffix}", open.repeat(n), close.repeat(n));
-    let (mut lo, mut hi) = (0, 1024);
+    let (mut lo, mut hi) = (0usize, 1024usize);
     // Nesting `n` parses for every `n` up to a limit: binary search for it.
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
@@ -330,11 +339,23 @@ fn deepest_programs_check_on_a_small_stack() {
     on_small_stack(|| {
         let programs = [
             deepest("flow main() -> Int { return ", "(", "1", ")", "; }"),
-            deepest("flow main() -> Int { return ", "-", "1", "", "; }"),
+            deepest("flow main() -> Int { return ", "- ", "1", "", "; }"),
             deepest("flow main() -> Int ", "{ ", "1", " }", ""),
             deepest("flow main() -> Int { return ", "{ let x = ", "1", "; x }", "; }"),
-            deepest("flow main() -> Int { return ", "if true { ", "1", " } else { 2 }", "; }"),
-            deepest("flow main() -> Int { let f = ", "\\x -> ", "1", "", "; return 1; }"),
+            deepest(
+                "flow main() -> Int { return ",
+                "if true { ",
+                "1",
+                " } else { 2 }",
+                "; }",
+            ),
+            deepest(
+                "flow main() -> Int { let f = ",
+                "\\x -> ",
+                "1",
+                "",
+                "; return 1; }",
+            ),
             deepest("flow main() -> Int { return ", "[", "1", "][0]", "; }"),
             deepest("flow main() -> Int { return ", "I(", "1", ")", "; }"),
             deepest(
@@ -344,7 +365,13 @@ fn deepest_programs_check_on_a_small_stack() {
                 " } with { e() -> resume(1) }",
                 "; }",
             ),
-            deepest("flow main() -> Int { var x = 0; ", "while true { ", "x = 1;", " }", " return x; }"),
+            deepest(
+                "flow main() -> Int { var x = 0; ",
+                "while true { ",
+                "x = 1;",
+                " }",
+                " return x; }",
+            ),
             deepest("flow main(x: ", "[", "Int", "]", ") -> Int { return 1; }"),
         ];
         for program in &programs {
@@ -363,10 +390,15 @@ fn deepest_programs_check_on_a_small_stack() {
 fn trees_deeper_than_the_checker_recurses_are_refused() {
     on_small_stack(|| {
         let mut program = parsed("flow main() -> Int { return 1; }");
-        let Some(Item::Flow(main)) = program.items.first_mut() else { panic!("main") };
-        let StmtKind::Return(Some(value)) = &mut main.body.stmts[0].kind else { panic!("return") };
+        let Some(Item::Flow(main)) = program.items.first_mut() else {
+            panic!("main")
+        };
+        let StmtKind::Return(Some(value)) = &mut main.body.stmts[0].kind else {
+            panic!("return")
+        };
         let mut next = program.node_count;
-        for _ in 0..3000 {
+        const DEPTH: usize = 3000;
+        for _ in 0..DEPTH {
             let inner = std::mem::replace(
                 value,
                 Expr {
@@ -382,8 +414,12 @@ fn trees_deeper_than_the_checker_recurses_are_refused() {
         let err = check(&program).expect_err("too deep");
         assert_eq!(err.kind, ErrorKind::SyntaxError);
         // Unwind the tree without recursion so dropping it cannot overflow either.
-        let Some(Item::Flow(main)) = program.items.first_mut() else { panic!("main") };
-        let StmtKind::Return(Some(value)) = &mut main.body.stmts[0].kind else { panic!("return") };
+        let Some(Item::Flow(main)) = program.items.first_mut() else {
+            panic!("main")
+        };
+        let StmtKind::Return(Some(value)) = &mut main.body.stmts[0].kind else {
+            panic!("return")
+        };
         let mut cur = std::mem::replace(
             value,
             Expr {
@@ -404,7 +440,11 @@ fn exponentially_large_types_are_refused_quickly() {
     for i in 1..=80 {
         src.push_str(&format!(" let x{i} = {{a: x{p}, b: x{p}}};\n", p = i - 1));
     }
-    src.push_str(" return x80.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b.a.b; }");
+    src.push_str(" return x80");
+    for i in 0..80 {
+        src.push_str(if i % 2 == 0 { ".a" } else { ".b" });
+    }
+    src.push_str("; }");
     let start = std::time::Instant::now();
     let err = error(&src);
     assert_eq!(err.kind, ErrorKind::TypeMismatch);

@@ -142,7 +142,7 @@ impl Table {
     }
 
     /// The term for a concrete type (signatures of the standard effects).
-    pub(super) fn from_type(&mut self, ty: &Type) -> Ty {
+    pub(super) fn term_of(&mut self, ty: &Type) -> Ty {
         match ty {
             Type::Int => Table::INT,
             Type::Bool => Table::BOOL,
@@ -150,18 +150,18 @@ impl Table {
             Type::Unit | Type::Var(_) => Table::UNIT,
             Type::ResourceId => Table::RESOURCE_ID,
             Type::List(t) => {
-                let t = self.from_type(t);
+                let t = self.term_of(t);
                 self.list(t)
             }
             Type::Func(a, r) => {
-                let a = self.from_type(a);
-                let r = self.from_type(r);
+                let a = self.term_of(a);
+                let r = self.term_of(r);
                 self.func(a, r)
             }
             Type::Record(fields) => {
                 let fields = fields
                     .iter()
-                    .map(|(n, t)| (Rc::from(n.as_str()), self.from_type(t)))
+                    .map(|(n, t)| (Rc::from(n.as_str()), self.term_of(t)))
                     .collect();
                 self.record(fields)
             }

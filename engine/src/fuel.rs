@@ -4,7 +4,9 @@
 //! The rules:
 //! - Entering a block charges the block's whole static cost ([`block_cost`]) at once.
 //! - *Check points* are the entry block at every call and every *loop header* (a block that is the
-//!   target of an edge from itself or a later block in layout order). At a check point, after charging,
+//!   target of an edge from itself or a later block in layout order, counting only edges out of
+//!   blocks reachable from the entry: front ends leave unreachable code after `return`, and its
+//!   jumps are no loops). At a check point, after charging,
 //!   the run stops with `OutOfFuel` if the remaining fuel is negative, or with `Interrupted` if the
 //!   interrupt flag is set. Every cycle in the control-flow graph contains such an edge, so a loop
 //!   always reaches a check point.
@@ -49,7 +51,11 @@ pub fn check_points(func: &Function) -> Vec<bool> {
     if let Some(first) = is_check.first_mut() {
         *first = true;
     }
+    let reachable = reachable(func);
     for (from, block) in func.blocks.iter().enumerate() {
+        if !reachable[from] {
+            continue;
+        }
         for succ in block.term.successors() {
             let to = succ.0 as usize;
             if to <= from && to < is_check.len() {
@@ -58,4 +64,18 @@ pub fn check_points(func: &Function) -> Vec<bool> {
         }
     }
     is_check
+}
+
+/// Which blocks of `func` the entry block reaches.
+fn reachable(func: &Function) -> Vec<bool> {
+    let mut seen = vec![false; func.blocks.len()];
+    let mut work = vec![0usize];
+    while let Some(b) = work.pop() {
+        if b >= seen.len() || seen[b] {
+            continue;
+        }
+        seen[b] = true;
+        work.extend(func.blocks[b].term.successors().into_iter().map(|s| s.0 as usize));
+    }
+    seen
 }

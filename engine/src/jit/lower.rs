@@ -232,12 +232,20 @@ pub fn lower_function(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let vmctx = b.block_params(entry)[0];
-    let mem_base = b
-        .ins()
-        .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_MEM_BASE);
-    let globals = b
-        .ins()
-        .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_GLOBALS);
+    // Cranelift keeps even read-only loads it does not need: load only what the function uses.
+    let uses = |f: fn(&InstKind) -> bool| func.blocks.iter().any(|bl| bl.insts.iter().any(|i| f(&i.kind)));
+    let mem_base = if uses(|k| matches!(k, InstKind::Load { .. } | InstKind::Store { .. })) {
+        b.ins()
+            .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_MEM_BASE)
+    } else {
+        b.ins().iconst(types::I64, 0)
+    };
+    let globals = if uses(|k| matches!(k, InstKind::GlobalGet { .. } | InstKind::GlobalSet { .. })) {
+        b.ins()
+            .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_GLOBALS)
+    } else {
+        b.ins().iconst(types::I64, 0)
+    };
     let interrupt = b
         .ins()
         .load(types::I64, trusted().with_readonly(), vmctx, OFFSET_INTERRUPT);

@@ -18,7 +18,13 @@ pub(super) struct Facts {
     pub flow_may_perform: Vec<bool>,
     /// Effects (index into `Checked::effects`) that some `handle` clause names.
     pub handled: HashSet<usize>,
+    /// Per flow: whether its direct calls are inlined (not recursive, not `main`, and called from
+    /// one place or small).
+    pub inline_flow: Vec<bool>,
 }
+
+/// Largest flow body (in expression nodes) inlined at every call site.
+const INLINE_FLOW_NODES: usize = 40;
 
 /// Calls `f` on every expression inside `e`, outermost first.
 pub(super) fn walk_expr<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
@@ -202,6 +208,7 @@ pub(super) fn analyze(program: &Program, checked: &Checked) -> Facts {
             });
         }
     }
+    let inline_flow = inlinable_flows(program, checked, &calls);
     let mut changed = true;
     while changed {
         changed = false;
@@ -217,5 +224,80 @@ pub(super) fn analyze(program: &Program, checked: &Checked) -> Facts {
         may_abort,
         flow_may_perform: direct,
         handled,
+        inline_flow,
     }
+}
+
+/// Which flows to inline: not part of a call cycle (so inlining ends), not `main`, and called from
+/// exactly one place or at most `INLINE_FLOW_NODES` big.
+fn inlinable_flows(program: &Program, checked: &Checked, calls: &[Vec<usize>]) -> Vec<bool> {
+    let n = calls.len();
+    let mut sites = vec![0usize; n];
+    calls.iter().flatten().for_each(|&j| sites[j] += 1);
+    let cyclic = in_cycles(calls);
+    (0..n)
+        .map(|i| {
+            let crate::ast::Item::Flow(flow) = &program.items[checked.flows[i].item] else {
+                return false;
+            };
+            let mut size = 0;
+            walk_block(&flow.body, &mut |_| size += 1);
+            !cyclic[i] && i != checked.main && (sites[i] == 1 || size <= INLINE_FLOW_NODES)
+        })
+        .collect()
+}
+
+/// Whether each node of the call graph lies on a cycle (Tarjan's strongly connected components,
+/// iteratively, so that a long call chain cannot overflow the stack).
+fn in_cycles(edges: &[Vec<usize>]) -> Vec<bool> {
+    let n = edges.len();
+    let (mut index, mut low) = (vec![usize::MAX; n], vec![0usize; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let mut cyclic = vec![false; n];
+    let mut next = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut child)) = work.last_mut() {
+            if *child == 0 && index[v] == usize::MAX {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(*child) {
+                *child += 1;
+                if w == v {
+                    cyclic[v] = true;
+                }
+                if index[w] == usize::MAX {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut members = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    members.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if members.len() > 1 {
+                    members.iter().for_each(|&w| cyclic[w] = true);
+                }
+            }
+        }
+    }
+    cyclic
 }

@@ -11,10 +11,9 @@
 //! check of `G_UNWIND` that leaves the function (or jumps to the landing of the innermost `handle`
 //! of this function, which takes the value if the record is its own). No native unwinding.
 
-use super::analysis::free_locals;
 use super::{ModuleCx, Pending};
 use crate::ast::{
-    BinOp as TBin, Block, Clause, Expr, ExprKind, FlowDecl, Ident, NodeId, Stmt, StmtKind, UnOp as TUn,
+    BinOp as TBin, Block, Expr, ExprKind, FlowDecl, Ident, NodeId, Stmt, StmtKind, UnOp as TUn,
 };
 use crate::check::{Builtin, Res};
 use crate::diag::{Diag, Span};
@@ -29,7 +28,7 @@ use std::collections::HashMap;
 
 /// Where a local lives in the function being lowered.
 #[derive(Clone, Copy, Debug)]
-enum Slot {
+pub(super) enum Slot {
     /// An IR variable.
     Var(Var),
     /// A cell whose address an IR variable holds.
@@ -43,7 +42,8 @@ enum Slot {
 }
 
 /// What a call calls.
-enum Callee<'p> {
+#[derive(Clone, Copy)]
+pub(super) enum Callee<'p> {
     Flow(usize),
     /// A local known to hold a closure of this lambda expression, and that closure.
     Known(&'p Expr, Operand),
@@ -54,19 +54,20 @@ enum Callee<'p> {
 pub(super) struct FnCx<'m, 'p> {
     pub(super) m: &'m mut ModuleCx<'p>,
     pub(super) b: FunctionBuilder,
-    slots: HashMap<NodeId, Slot>,
+    pub(super) slots: HashMap<NodeId, Slot>,
     /// Innermost last: the landing blocks of the `handle`s around the current point.
-    unwind: Vec<BlockId>,
+    pub(super) unwind: Vec<BlockId>,
     /// Locals known to hold a closure of a particular lambda expression (`let f = \x -> ..`, or
     /// `let f = g(..)` where flow `g` returns a lambda): calls of them are inlined or direct.
-    known: HashMap<NodeId, &'p Expr>,
+    pub(super) known: HashMap<NodeId, &'p Expr>,
     /// How many inlined lambda bodies enclose the current point.
-    inline_depth: usize,
+    pub(super) inline_depth: usize,
+    /// The `handle`s of this function around the current point, innermost last: a `perform` of one
+    /// of their effects is resolved statically (see `handlers.rs`).
+    pub(super) handles: Vec<super::handlers::HandleCtx<'p>>,
+    /// Where `return` goes while a flow body is inlined: the block after it and the result.
+    pub(super) returns: Vec<(BlockId, Var)>,
 }
-
-/// Largest lambda body (in expression nodes) that calls inline, and deepest inline nesting.
-const INLINE_MAX_NODES: usize = 60;
-const INLINE_MAX_DEPTH: usize = 3;
 
 pub(super) fn imm(v: i64) -> Operand {
     Operand::Imm(v)
@@ -82,6 +83,8 @@ impl<'m, 'p> FnCx<'m, 'p> {
             unwind: Vec::new(),
             known: HashMap::new(),
             inline_depth: 0,
+            handles: Vec::new(),
+            returns: Vec::new(),
         }
     }
 
@@ -89,11 +92,11 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.b.var(IrType::I64)
     }
 
-    fn env(&self) -> Var {
+    pub(super) fn env(&self) -> Var {
         self.b.param(0)
     }
 
-    fn at(&mut self, span: Span) {
+    pub(super) fn at(&mut self, span: Span) {
         self.b.set_loc(Some(SourceLoc(span.to_loc())));
     }
 
@@ -167,19 +170,19 @@ impl<'m, 'p> FnCx<'m, 'p> {
     }
 
     /// Continues an unwind from the current (fresh) block: to the innermost landing, or out.
-    fn leave_unwinding(&mut self) {
+    pub(super) fn leave_unwinding(&mut self) {
         match self.unwind.last() {
             Some(&landing) => self.b.jump(landing),
             None => self.b.ret([imm(0)]),
         }
     }
 
-    fn bind(&mut self, id: NodeId, slot: Slot) {
+    pub(super) fn bind(&mut self, id: NodeId, slot: Slot) {
         self.slots.insert(id, slot);
     }
 
     /// Binds a new local to `value` (in a cell if a clause may assign it).
-    fn bind_value(&mut self, id: NodeId, value: Operand) {
+    pub(super) fn bind_value(&mut self, id: NodeId, value: Operand) {
         if self.m.facts.boxed.contains(&id) {
             let cell = self.alloc(imm(16));
             self.store(cell, 0, imm(TAG_CELL));
@@ -194,7 +197,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
     }
 
-    fn slot(&self, id: NodeId) -> Slot {
+    pub(super) fn slot(&self, id: NodeId) -> Slot {
         *self
             .slots
             .get(&id)
@@ -202,7 +205,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
     }
 
     /// The current value of local `id`, in a variable no later code changes.
-    fn read_local(&mut self, id: NodeId) -> Operand {
+    pub(super) fn read_local(&mut self, id: NodeId) -> Operand {
         match self.slot(id) {
             Slot::Var(v) if self.m.checked.mutable.contains(&id) => {
                 let t = self.tmp();
@@ -225,7 +228,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
     }
 
     /// The cell address of a boxed local.
-    fn cell_of(&mut self, id: NodeId) -> Operand {
+    pub(super) fn cell_of(&mut self, id: NodeId) -> Operand {
         match self.slot(id) {
             Slot::Cell(c) => c.into(),
             Slot::EnvCell(off) => {
@@ -236,7 +239,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
     }
 
-    fn assign_local(&mut self, id: NodeId, value: Operand) {
+    pub(super) fn assign_local(&mut self, id: NodeId, value: Operand) {
         match self.slot(id) {
             Slot::Var(v) => self.b.copy(v, value),
             Slot::Cell(_) | Slot::EnvCell(_) => {
@@ -249,7 +252,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
     }
 
-    fn ty(&self, e: &'p Expr) -> Type {
+    pub(super) fn ty(&self, e: &'p Expr) -> Type {
         self.m.checked.ty(e.id).clone()
     }
 
@@ -265,7 +268,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
     }
 
-    fn stmt(&mut self, s: &'p Stmt) -> Result<(), Diag> {
+    pub(super) fn stmt(&mut self, s: &'p Stmt) -> Result<(), Diag> {
         self.at(s.span);
         self.b.mark();
         match &s.kind {
@@ -293,7 +296,14 @@ impl<'m, 'p> FnCx<'m, 'p> {
                     None => imm(0),
                 };
                 self.at(s.span);
-                self.b.ret([v]);
+                match self.returns.last() {
+                    // Inside an inlined flow: to the code after the call.
+                    Some(&(exit, result)) => {
+                        self.b.copy(result, v);
+                        self.b.jump(exit);
+                    }
+                    None => self.b.ret([v]),
+                }
                 self.dead();
             }
             StmtKind::Expr(e) => {
@@ -442,7 +452,9 @@ impl<'m, 'p> FnCx<'m, 'p> {
                     panic!("lowering: perform of a non-effect");
                 };
                 self.at(e.span);
-                if self.m.facts.handled.contains(&eff) {
+                if let Some(r) = self.perform_static(eff, &vals)? {
+                    r
+                } else if self.m.facts.handled.contains(&eff) {
                     self.perform_handled(eff, vals)
                 } else {
                     // No clause anywhere handles it: straight to the host, from this very site (so
@@ -457,7 +469,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         })
     }
 
-    fn short_circuit(&mut self, x: &'p Expr, y: &'p Expr, and: bool) -> Result<Operand, Diag> {
+    pub(super) fn short_circuit(&mut self, x: &'p Expr, y: &'p Expr, and: bool) -> Result<Operand, Diag> {
         let a = self.expr(x)?;
         let result = self.tmp();
         self.b.copy(result, a);
@@ -475,7 +487,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         Ok(result.into())
     }
 
-    fn binary(&mut self, op: TBin, ty: &Type, a: Operand, b: Operand) -> Operand {
+    pub(super) fn binary(&mut self, op: TBin, ty: &Type, a: Operand, b: Operand) -> Operand {
         let arith = |op| Some(op);
         let bop = match op {
             TBin::Add if *ty == Type::String => {
@@ -533,7 +545,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
     }
 
-    fn record(&mut self, e: &'p Expr, fields: &'p [(Ident, Expr)]) -> Result<Operand, Diag> {
+    pub(super) fn record(&mut self, e: &'p Expr, fields: &'p [(Ident, Expr)]) -> Result<Operand, Diag> {
         let mut vals = Vec::with_capacity(fields.len());
         for (_, v) in fields {
             vals.push(self.expr(v)?);
@@ -554,7 +566,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         Ok(r.into())
     }
 
-    fn for_loop(
+    pub(super) fn for_loop(
         &mut self,
         i: &'p Ident,
         from: &'p Expr,
@@ -587,349 +599,6 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.b.jump(head);
         self.b.switch_to_block(exit);
         Ok(imm(0))
-    }
-
-    // ---- calls ----
-
-    fn callee(&mut self, callee: &'p Expr) -> Result<Callee<'p>, Diag> {
-        if let ExprKind::Var(_) = callee.kind {
-            match self.m.checked.res(callee.id) {
-                Res::Flow(i) => return Ok(Callee::Flow(i)),
-                Res::Builtin(b) => return Ok(Callee::Builtin(b)),
-                Res::Local(b) => {
-                    if let Some(&lambda) = self.known.get(&b) {
-                        let clo = self.read_local(b);
-                        return Ok(Callee::Known(lambda, clo));
-                    }
-                }
-                Res::Effect(_) => {}
-            }
-        }
-        Ok(Callee::Value(self.expr(callee)?))
-    }
-
-    /// Calls `callee` with `args` (at least one; types are curried, so any count is fine).
-    fn call_with(
-        &mut self,
-        callee: Callee<'p>,
-        args: Vec<Operand>,
-        first_arg: Option<&'p Expr>,
-        span: Span,
-    ) -> Result<Operand, Diag> {
-        let (func, arity, may) = match callee {
-            Callee::Builtin(Builtin::Len) => {
-                let arg = first_arg.expect("len has its argument");
-                let off = match self.ty(arg) {
-                    Type::String => STR_CHARS,
-                    _ => LIST_LEN,
-                };
-                return Ok(self.load(args[0], off).into());
-            }
-            Callee::Flow(i) => {
-                let arity = self.m.checked.flows[i].params.len().max(1);
-                (self.m.flow_funcs[i], arity, self.m.facts.flow_may_perform[i])
-            }
-            Callee::Builtin(b) => (self.m.builtin_func(b), b.arity(), true),
-            Callee::Value(v) => return Ok(self.apply(v, args)),
-            Callee::Known(lambda, clo) => return self.call_known(lambda, clo, args),
-        };
-        if args.len() < arity {
-            let clo = match callee {
-                Callee::Flow(i) => self.m.flow_closure(i, span)?,
-                Callee::Builtin(b) => self.m.builtin_closure(b),
-                Callee::Value(_) | Callee::Known(..) => unreachable!(),
-            };
-            return Ok(self.apply(imm(clo), args));
-        }
-        let mut direct = vec![imm(0)];
-        direct.extend_from_slice(&args[..arity]);
-        let r = self.call(func, direct);
-        self.unwind_check(may);
-        if args.len() == arity {
-            Ok(r.into())
-        } else {
-            Ok(self.apply(r.into(), args[arity..].to_vec()))
-        }
-    }
-
-    /// Applies a function value to `args`: inline when its arity is exactly `args.len()` (one
-    /// `call_indirect`), through `@apply_N` otherwise.
-    pub(super) fn apply(&mut self, f: Operand, args: Vec<Operand>) -> Operand {
-        let n = args.len();
-        let func = self.m.apply_func(n);
-        let r = self.tmp();
-        let arity = self.load(f, CLO_ARITY);
-        let exact = self.cmp(Cond::Eq, arity, imm(n as i64));
-        let (fast, slow, join) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.brif(exact, fast, slow);
-        self.b.switch_to_block(fast);
-        let code = self.load(f, CLO_CODE);
-        let mut all = vec![f];
-        all.extend(args);
-        self.b.call_indirect(super::sig(n + 1, 1), code, all.clone(), [r]);
-        self.b.jump(join);
-        self.b.switch_to_block(slow);
-        self.b.call(func, all, [r]);
-        self.b.jump(join);
-        self.b.switch_to_block(join);
-        self.unwind_check(true);
-        r.into()
-    }
-
-    /// The lambda expression whose closure `e` evaluates to, when that is known statically.
-    fn known_lambda_of(&self, e: &'p Expr) -> Option<&'p Expr> {
-        match &e.kind {
-            ExprKind::Lambda(..) => Some(e),
-            ExprKind::Call(callee, args) => {
-                match (&callee.kind, self.m.checked.resolutions.get(&callee.id)) {
-                    (ExprKind::Var(_), Some(Res::Flow(j)))
-                        if args.len() == self.m.checked.flows[*j].params.len() =>
-                    {
-                        self.m.returns_lambda[*j]
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// Calls closure `clo` of the known lambda `lambda`: with exactly its arity, a small body is
-    /// lowered right here (its captures read from `clo`), a larger one called directly; otherwise
-    /// it is an ordinary application.
-    fn call_known(&mut self, lambda: &'p Expr, clo: Operand, args: Vec<Operand>) -> Result<Operand, Diag> {
-        let ExprKind::Lambda(params, body) = &lambda.kind else {
-            unreachable!("known lambdas are lambda expressions");
-        };
-        if args.len() != params.len() {
-            return Ok(self.apply(clo, args));
-        }
-        let mut size = 0;
-        super::analysis::walk_expr(body, &mut |_| size += 1);
-        if size > INLINE_MAX_NODES || self.inline_depth >= INLINE_MAX_DEPTH {
-            let func = self.m.lambda_func(params, body);
-            let mut all = vec![clo];
-            all.extend(args);
-            let r = self.call(func, all);
-            self.unwind_check(true);
-            return Ok(r.into());
-        }
-        let clo_var = self.tmp();
-        self.b.copy(clo_var, clo);
-        let captures = free_locals(body, params, self.m.checked);
-        let mut saved = Vec::with_capacity(params.len() + captures.len());
-        for (p, a) in params.iter().zip(args) {
-            let v = self.tmp();
-            self.b.copy(v, a);
-            saved.push((p.id, self.slots.insert(p.id, Slot::Var(v))));
-        }
-        // The captured values are the closure's, not the caller's current ones.
-        for (k, c) in captures.iter().enumerate() {
-            saved.push((
-                *c,
-                self.slots
-                    .insert(*c, Slot::EnvAt(clo_var, CLO_ENV + 8 * k as i32)),
-            ));
-        }
-        self.inline_depth += 1;
-        let r = self.expr(body);
-        self.inline_depth -= 1;
-        for (id, old) in saved.into_iter().rev() {
-            match old {
-                Some(slot) => self.slots.insert(id, slot),
-                None => self.slots.remove(&id),
-            };
-        }
-        let r = r?;
-        let out = self.tmp();
-        self.b.copy(out, r);
-        Ok(out.into())
-    }
-
-    // ---- closures ----
-
-    fn lambda(&mut self, span: Span, params: &'p [Ident], body: &'p Expr) -> Result<Operand, Diag> {
-        let captures = free_locals(body, params, self.m.checked);
-        self.m.note_arity(params.len(), span)?;
-        let mut vals = Vec::with_capacity(captures.len());
-        for &c in &captures {
-            vals.push(self.read_local(c));
-        }
-        self.at(span);
-        let id = self.m.lambda_func(params, body);
-        let idx = self.m.table_slot(id);
-        let clo = self.alloc(imm(CLO_ENV as i64 + 8 * captures.len() as i64));
-        self.store(clo, 0, imm(TAG_CLOSURE));
-        self.store(clo, CLO_CODE, imm(idx));
-        self.store(clo, CLO_ARITY, imm(params.len() as i64));
-        for (i, v) in vals.into_iter().enumerate() {
-            self.store(clo, CLO_ENV + 8 * i as i32, v);
-        }
-        Ok(clo.into())
-    }
-
-    // ---- handlers ----
-
-    fn handle(&mut self, body: &'p Block, clauses: &'p [Clause], span: Span) -> Result<Operand, Diag> {
-        // The captures of all clauses, once each; vars a clause may assign are captured as cells.
-        let mut captures: Vec<(NodeId, bool)> = Vec::new();
-        for c in clauses {
-            for b in free_locals(&c.body, &c.params, self.m.checked) {
-                if !captures.iter().any(|(x, _)| *x == b) {
-                    captures.push((b, self.m.facts.boxed.contains(&b)));
-                }
-            }
-        }
-        let mut vals = Vec::with_capacity(captures.len());
-        for &(b, cell) in &captures {
-            vals.push(if cell { self.cell_of(b) } else { self.read_local(b) });
-        }
-        self.at(span);
-        let saved = self.global_get(G_HANDLERS);
-        let capture_base = HND_CLAUSES + 16 * clauses.len() as i32;
-        let rec = self.alloc(imm(capture_base as i64 + 8 * captures.len() as i64));
-        self.store(rec, 0, imm(TAG_HANDLER));
-        self.store(rec, HND_NEXT, saved);
-        self.store(rec, HND_COUNT, imm(clauses.len() as i64));
-        for (j, c) in clauses.iter().enumerate() {
-            let Res::Effect(eff) = self.m.checked.res(c.effect.id) else {
-                panic!("lowering: clause of a non-effect");
-            };
-            self.m.lambda_count += 1;
-            let id = self.m.reserve(
-                &format!("clause{}_{}", self.m.lambda_count, c.effect.name),
-                c.params.len() + 1,
-            );
-            let idx = self.m.table_slot(id);
-            self.store(rec, HND_CLAUSES + 16 * j as i32, imm(eff as i64));
-            self.store(rec, HND_CLAUSES + 16 * j as i32 + 8, imm(idx));
-            let clause = c;
-            self.m.pending.push_back(Pending::Clause {
-                id,
-                clause,
-                captures: captures.clone(),
-                capture_base,
-            });
-        }
-        for (i, v) in vals.into_iter().enumerate() {
-            self.store(rec, capture_base + 8 * i as i32, v);
-        }
-        self.b.global_set(GlobalId(G_HANDLERS), rec);
-        let result = self.tmp();
-        let landing = self.b.create_block();
-        let done = self.b.create_block();
-        self.unwind.push(landing);
-        let v = self.block(body);
-        self.unwind.pop();
-        let v = v?;
-        self.b.copy(result, v);
-        self.b.global_set(GlobalId(G_HANDLERS), saved);
-        self.b.jump(done);
-        // Reached only from unwind checks inside the body.
-        self.b.switch_to_block(landing);
-        self.b.global_set(GlobalId(G_HANDLERS), saved);
-        let u = self.global_get(G_UNWIND);
-        let mine = self.cmp(Cond::Eq, u, rec);
-        let (take, outer) = (self.b.create_block(), self.b.create_block());
-        self.b.brif(mine, take, outer);
-        self.b.switch_to_block(take);
-        self.b.global_set(GlobalId(G_UNWIND), imm(0));
-        self.b.global_get(result, GlobalId(G_ABORT_VALUE));
-        self.b.jump(done);
-        self.b.switch_to_block(outer);
-        self.leave_unwinding();
-        self.b.switch_to_block(done);
-        Ok(result.into())
-    }
-
-    /// `perform` of an effect some clause handles. Fast path inline: the innermost handler's first
-    /// clause is for this effect (a loop performing under its handler); otherwise `@perform_E`
-    /// walks the handler list.
-    fn perform_handled(&mut self, eff: usize, args: Vec<Operand>) -> Operand {
-        let k = args.len();
-        let f = self.m.perform_func(eff);
-        let r = self.tmp();
-        let h = self.global_get(G_HANDLERS);
-        let (check, fast, slow, join) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.brif(h, check, slow);
-        self.b.switch_to_block(check);
-        let first = self.load(h, HND_CLAUSES);
-        let hit = self.cmp(Cond::Eq, first, imm(eff as i64));
-        self.b.brif(hit, fast, slow);
-        // The clause runs outside its own handle: with the handlers below its record installed.
-        self.b.switch_to_block(fast);
-        let code = self.load(h, HND_CLAUSES + 8);
-        let below = self.load(h, HND_NEXT);
-        self.b.global_set(GlobalId(G_HANDLERS), below);
-        let mut all = vec![Operand::from(h)];
-        all.extend(args.iter().copied());
-        self.b.call_indirect(super::sig(k + 1, 1), code, all, [r]);
-        self.b.global_set(GlobalId(G_HANDLERS), h);
-        self.b.jump(join);
-        self.b.switch_to_block(slow);
-        self.b.call(f, args, [r]);
-        self.b.jump(join);
-        self.b.switch_to_block(join);
-        self.unwind_check(true);
-        r.into()
-    }
-
-    /// A clause body in tail position: `resume(v)` returns `v` to `perform`; any other value aborts.
-    fn clause_tail(&mut self, e: &'p Expr) -> Result<(), Diag> {
-        match &e.kind {
-            ExprKind::Resume(v) => {
-                let x = self.expr(v)?;
-                self.at(e.span);
-                self.b.ret([x]);
-            }
-            ExprKind::Block(b) => {
-                for s in &b.stmts {
-                    self.stmt(s)?;
-                }
-                match &b.tail {
-                    Some(t) => return self.clause_tail(t),
-                    None => self.abort(imm(0)),
-                }
-            }
-            ExprKind::If(c, t, Some(els)) => {
-                let cv = self.expr(c)?;
-                let (tb, eb) = (self.b.create_block(), self.b.create_block());
-                self.b.brif(cv, tb, eb);
-                self.b.switch_to_block(tb);
-                for s in &t.stmts {
-                    self.stmt(s)?;
-                }
-                match &t.tail {
-                    Some(x) => self.clause_tail(x)?,
-                    None => self.abort(imm(0)),
-                }
-                self.b.switch_to_block(eb);
-                return self.clause_tail(els);
-            }
-            _ => {
-                let x = self.expr(e)?;
-                self.abort(x);
-            }
-        }
-        self.dead();
-        Ok(())
-    }
-
-    /// Ends the current clause by aborting its `handle` with `value`.
-    fn abort(&mut self, value: Operand) {
-        self.b.global_set(GlobalId(G_ABORT_VALUE), value);
-        let env = self.env();
-        self.b.global_set(GlobalId(G_UNWIND), env);
-        self.b.ret([imm(0)]);
     }
 
     pub(super) fn finish(self) -> Function {

@@ -15,7 +15,9 @@
 //! - Handlers: see `func.rs` (`handle`, `perform`) and docs/tel.md.
 
 mod analysis;
+mod calls;
 mod func;
+mod handlers;
 mod runtime;
 
 use crate::ast::{Block, Expr, FlowDecl, Item, NodeId, Program};
@@ -122,6 +124,8 @@ struct ModuleCx<'p> {
     lambda_funcs: HashMap<NodeId, FuncId>,
     /// Per flow: the lambda expression its body only returns (`return \x -> ..;`), if so.
     returns_lambda: Vec<Option<&'p Expr>>,
+    /// The flows, by index into `Checked::flows`.
+    flow_decls: Vec<&'p FlowDecl>,
 }
 
 /// Lowers a checked program.
@@ -151,6 +155,7 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         lambda_count: 0,
         lambda_funcs: HashMap::new(),
         returns_lambda: Vec::new(),
+        flow_decls: Vec::new(),
     };
     // The partial-application table's place is reserved first; its contents come last.
     cx.pap_table_addr = cx.alloc_data(&vec![0u8; (MAX_VALUE_ARITY + 1) * (MAX_VALUE_ARITY + 1) * 8]);
@@ -163,6 +168,7 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         })
         .collect();
     cx.returns_lambda = flows.iter().map(|f| returned_lambda(&f.body)).collect();
+    cx.flow_decls = flows.clone();
     for (i, flow) in flows.iter().enumerate() {
         let arity = flow.params.len().max(1);
         let id = cx.reserve(&format!("flow_{}", flow.name.name), arity + 1);

@@ -1,6 +1,7 @@
 //! Fuzz target: the TEL front end. Any bytes (as lossy UTF-8) must parse or fail with a
 //! `SyntaxError`: never panic, hang or overflow the stack. A program that parses must check or fail
-//! with an error, never panic; either error must render.
+//! with an error, never panic; a program that checks must lower to IR the verifier accepts (or
+//! fail with an error naming a limit); any error must render.
 
 #![no_main]
 
@@ -14,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let error = match parse(&text) {
         Ok(program) => match check(&program) {
-            Ok(_) => return,
+            Ok(checked) => match causeway_tel::lower::lower(&program, &checked, Default::default()) {
+                Ok(_) => return,
+                Err(e) => e,
+            },
             Err(e) => e,
         },
         Err(e) => {

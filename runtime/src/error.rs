@@ -186,28 +186,36 @@ pub enum DebugError {
     Other(String),
 }
 
-/// A TEL program failed: at compile time or at run time, with the SPEC's error kind and, where it
-/// comes from the source, its position.
+/// What went wrong in a TEL program, where, and how the CLI prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelDiagnostic {
+    pub kind: causeway_tel::diag::ErrorKind,
+    pub message: String,
+    /// The name the program's source is reported under.
+    pub file: String,
+    /// Line and column of the offending source, when known (always for compile errors).
+    pub position: Option<(usize, usize)>,
+    /// The diagnostic as the CLI prints it (`file:line:col: error[CODE]: ...` and the source line).
+    pub rendered: String,
+}
+
+impl std::fmt::Display for TelDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}: {}", self.file, self.kind, self.message),
+            None => write!(f, "{}: {}: {}", self.file, self.kind, self.message),
+        }
+    }
+}
+
+/// A TEL program failed: at compile time (including verification before running) or at run time,
+/// with the SPEC's error kind. Boxed, so that `VmError` stays small.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TelError {
-    #[error("{file}:{line}:{col}: {kind}: {message}")]
-    Compile {
-        kind: causeway_tel::diag::ErrorKind,
-        message: String,
-        file: String,
-        line: usize,
-        col: usize,
-        /// The diagnostic as the CLI prints it (`file:line:col: error[CODE]: ...` and the source line).
-        rendered: String,
-    },
-    #[error("{kind}: {message}{}", position.map(|(l, c)| format!(" at {l}:{c}")).unwrap_or_default())]
-    Runtime {
-        kind: causeway_tel::diag::ErrorKind,
-        message: String,
-        /// Line and column of the TEL operation that failed, when known.
-        position: Option<(usize, usize)>,
-        rendered: String,
-    },
+    #[error("{0}")]
+    Compile(Box<TelDiagnostic>),
+    #[error("{0}")]
+    Runtime(Box<TelDiagnostic>),
     #[error("{0}")]
     Other(String),
 }
@@ -215,18 +223,20 @@ pub enum TelError {
 impl TelError {
     /// The SPEC's error kind, for compile and run-time errors.
     pub fn kind(&self) -> Option<causeway_tel::diag::ErrorKind> {
+        self.diagnostic().map(|d| d.kind)
+    }
+
+    pub fn diagnostic(&self) -> Option<&TelDiagnostic> {
         match self {
-            TelError::Compile { kind, .. } | TelError::Runtime { kind, .. } => Some(*kind),
+            TelError::Compile(d) | TelError::Runtime(d) => Some(d),
             TelError::Other(_) => None,
         }
     }
 
     /// The error as the CLI prints it.
     pub fn rendered(&self) -> String {
-        match self {
-            TelError::Compile { rendered, .. } | TelError::Runtime { rendered, .. } => rendered.clone(),
-            TelError::Other(m) => m.clone(),
-        }
+        self.diagnostic()
+            .map_or_else(|| self.to_string(), |d| d.rendered.clone())
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::capability::Access;
 use crate::embed::{in_invocation, Engine, Program, RawRun, Runtime};
-use crate::error::{ExecutionError, ResourceError, Right, TelError, VmError};
+use crate::error::{ExecutionError, ResourceError, Right, TelDiagnostic, TelError, VmError};
 use crate::interfaces::{Effect, EffectType};
 use crate::ops::ExecutionResult;
 use crate::store;
@@ -151,15 +151,13 @@ pub fn compile_tel(
 
 /// A compile diagnostic as a `VmError`.
 pub fn compile_error(program: &TelProgram, d: &causeway_tel::diag::Diag) -> VmError {
-    let (line, col) = line_col(&program.source, d.span.start);
-    TelError::Compile {
+    TelError::Compile(Box::new(TelDiagnostic {
         kind: d.kind,
         message: d.message.clone(),
         file: program.name.clone(),
-        line,
-        col,
+        position: Some(line_col(&program.source, d.span.start)),
         rendered: causeway_tel::render::render(&program.name, &program.source, d),
-    }
+    }))
     .into()
 }
 
@@ -231,16 +229,14 @@ fn verify_handlers(runtime: &Runtime, compiled: &CompiledVmProgram) -> Result<()
         if runtime.tel_effect_handler(name).is_none() && runtime.effect_handler(name).is_none() {
             let message =
                 format!("effect `{name}` is performed, but no TEL handler and no host handler handles it");
-            let (line, col) = line_col(&compiled.source, span.start);
             let diag = causeway_tel::diag::Diag::new(ErrorKind::UnhandledEffect, *span, message.clone());
-            return Err(TelError::Compile {
+            return Err(TelError::Compile(Box::new(TelDiagnostic {
                 kind: ErrorKind::UnhandledEffect,
                 message,
                 file: compiled.name.clone(),
-                line,
-                col,
+                position: Some(line_col(&compiled.source, span.start)),
                 rendered: causeway_tel::render::render(&compiled.name, &compiled.source, &diag),
-            }
+            }))
             .into());
         }
     }
@@ -330,7 +326,7 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
     };
     let span = loc.map(|l| Span::from_loc(l.0));
     let position = span.map(|s| line_col(&compiled.source, s.start));
-    TelError::Runtime {
+    TelError::Runtime(Box::new(TelDiagnostic {
         kind,
         rendered: causeway_tel::render::render_runtime(
             &compiled.name,
@@ -340,8 +336,9 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
             span,
         ),
         message,
+        file: compiled.name.clone(),
         position,
-    }
+    }))
     .into()
 }
 

@@ -250,8 +250,8 @@ fn the_seed_interface_on_a_tel_adapter() {
     // Compile errors carry their kind and position.
     let bad = TelProgram::new("bad.tel", "flow main() -> Int { return x; }");
     match adapter.compile_tel_to_vm(&bad, OptimizationLevel::Speed, &ctx) {
-        Err(VmError::TelError(TelError::Compile { kind, line, col, .. })) => {
-            assert_eq!((kind, line, col), (ErrorKind::UnknownName, 1, 29));
+        Err(VmError::TelError(TelError::Compile(d))) => {
+            assert_eq!((d.kind, d.position), (ErrorKind::UnknownName, Some((1, 29))));
         }
         other => panic!("{:?}", other.map(|_| ())),
     }

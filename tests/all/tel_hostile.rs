@@ -139,3 +139,65 @@ proptest! {
         let _ = causeway_tel::compile_source(&src, LowerOptions::default());
     }
 }
+
+/// Runs a compiled TEL program's `main` on both tiers (TEL helpers linked, host effects answering
+/// 0) and requires the same stop, fuel and globals.
+fn run_both_tiers(lowered: causeway_tel::lower::Lowered) {
+    use causeway_engine::host::{HostOutcome, Linker};
+    use causeway_engine::instance::{Instance, InstanceConfig};
+    use causeway_engine::jit::{CompileOptions, CompiledModule};
+    use std::sync::Arc;
+    let module = Arc::new(lowered.module);
+    let linker = || {
+        let mut l = Linker::new();
+        causeway_tel::helpers::define_helpers(&mut l);
+        for imp in &module.imports {
+            if !l.contains(&imp.name) {
+                l.define(&imp.name, |_, _, _| Ok(HostOutcome::Return));
+            }
+        }
+        l
+    };
+    let compiled = CompiledModule::compile(module.clone(), CompileOptions::default()).unwrap();
+    let config = InstanceConfig {
+        fuel: Some(20_000),
+        max_depth: 200,
+        ..Default::default()
+    };
+    let mut interp = Instance::new_interp(module.clone(), &mut linker(), config).unwrap();
+    let mut jit = Instance::new_jit(Arc::new(compiled), &mut linker(), config).unwrap();
+    let a = interp.call(causeway_tel::lower::ENTRY, &[]).unwrap();
+    let b = jit.call(causeway_tel::lower::ENTRY, &[]).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(interp.fuel(), jit.fuel());
+    assert_eq!(interp.globals(), jit.globals());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    /// Mutations that still compile are new programs: both tiers must agree on them.
+    #[test]
+    fn mutated_programs_that_compile_run_the_same_on_both_tiers(
+        pick in 0usize..1000,
+        edits in prop::collection::vec((0usize..100_000, any::<u8>()), 1..4),
+    ) {
+        let all = sources();
+        let mut bytes = all[pick % all.len()].clone().into_bytes();
+        for (at, b) in edits {
+            let i = at % bytes.len().max(1);
+            if i < bytes.len() && bytes[i].is_ascii_digit() {
+                // Digits keep programs well-typed while changing what they compute.
+                bytes[i] = b'0' + b % 10;
+            } else if i < bytes.len() && b % 4 == 0 {
+                bytes.remove(i);
+            }
+        }
+        let src = String::from_utf8_lossy(&bytes).into_owned();
+        if let Ok(lowered) = causeway_tel::compile_source(&src, LowerOptions { heap_size: 1 << 20 }) {
+            if lowered.main_params.is_empty() {
+                run_both_tiers(lowered);
+            }
+        }
+    }
+}

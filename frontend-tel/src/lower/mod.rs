@@ -237,7 +237,7 @@ impl<'p> ModuleCx<'p> {
     fn alloc_data(&mut self, bytes: &[u8]) -> i64 {
         let addr = DATA_BASE as i64 + self.data.len() as i64;
         self.data.extend_from_slice(bytes);
-        while self.data.len() % 8 != 0 {
+        while !self.data.len().is_multiple_of(8) {
             self.data.push(0);
         }
         addr

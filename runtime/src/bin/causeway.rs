@@ -134,7 +134,7 @@ fn main() -> ExitCode {
 /// compile error, 3 for running out of fuel, 2 for any other run-time error.
 fn report_tel_error(e: &VmError) -> ExitCode {
     match e {
-        VmError::TelError(t @ TelError::Compile { .. }) => {
+        VmError::TelError(t @ TelError::Compile(_)) => {
             eprint!("{}", t.rendered());
             ExitCode::from(1)
         }

@@ -326,12 +326,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.ins().trap(TRAP_STACK);
         self.b.switch_to_block(ok);
         let params: Vec<Value> = self.b.block_params(entry)[FIRST_PARAM..].to_vec();
-        for (i, &t) in self.func.vars.iter().enumerate() {
-            let v = match params.get(i) {
-                Some(&p) => p,
-                None => self.b.ins().iconst(clif_type(t), 0),
-            };
-            self.b.def_var(self.vars[i], v);
+        // Other variables start at zero without a definition here: cranelift-frontend gives a
+        // variable read before any write a zero in the entry block. Defining every variable up
+        // front would cost a constant and SSA work per variable, thousands in front-end output.
+        for (i, &p) in params.iter().enumerate() {
+            self.b.def_var(self.vars[i], p);
         }
         if self.opts.debuggable {
             let size = 8 * self.func.vars.len().max(1) as u32;

@@ -139,6 +139,50 @@ struct Piece {
     relocs: Vec<(u32, Reloc, u32, u32, i64)>, // offset, kind, namespace, index, addend
 }
 
+/// Compiles lowered functions in order, on up to `available_parallelism` threads for larger
+/// modules (a thread costs more than compiling a few small functions).
+#[allow(clippy::type_complexity)]
+fn compile_all(
+    isa: &OwnedTargetIsa,
+    funcs: Vec<Function>,
+    module: &Module,
+    keep_text: bool,
+) -> Result<Vec<(Piece, cranelift_codegen::CompiledCode, String)>, CompileError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let one = |func: Function, name: &str, ctx: &mut cranelift_codegen::Context| {
+        ctx.clear();
+        ctx.func = func;
+        compile_clif(isa, ctx, name, keep_text)
+    };
+    if workers < 2 || funcs.len() < 16 {
+        let mut ctx = cranelift_codegen::Context::new();
+        return funcs
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| one(f, &module.funcs[i].name, &mut ctx))
+            .collect();
+    }
+    let jobs: Vec<(usize, Function)> = funcs.into_iter().enumerate().collect();
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut ctx = cranelift_codegen::Context::new();
+                loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some((i, f)) = job else { break };
+                    let r = one(f, &module.funcs[i].name, &mut ctx);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 fn compile_clif(
     isa: &OwnedTargetIsa,
     ctx: &mut cranelift_codegen::Context,
@@ -203,9 +247,13 @@ impl CompiledModule {
         let mut site_records = Vec::new(); // (piece index, ret_addr, len, site id)
         let mut site_by_loc_id = HashMap::new();
         let mut text = Vec::new();
-        for (i, func) in module.funcs.iter().enumerate() {
+        // Lowering is sequential (it numbers locations and sites, which code embeds); Cranelift's
+        // compilation of the lowered functions, nearly all of the time, runs on worker threads.
+        let mut lowered = Vec::with_capacity(module.funcs.len());
+        let mut first_sites = Vec::with_capacity(module.funcs.len());
+        for i in 0..module.funcs.len() {
             ctx.clear();
-            let first_site = site_locs.len();
+            first_sites.push(site_locs.len());
             let mut tables = LowerTables {
                 locs: &mut locs,
                 sites: &mut site_locs,
@@ -221,7 +269,12 @@ impl CompiledModule {
                 &mut fctx,
                 isa.frontend_config(),
             );
-            let (piece, compiled, clif) = compile_clif(&isa, &mut ctx, &func.name, opts.keep_text)?;
+            lowered.push(std::mem::replace(&mut ctx.func, Function::new()));
+        }
+        first_sites.push(site_locs.len());
+        let compiled_funcs = compile_all(&isa, lowered, &module, opts.keep_text)?;
+        for (i, (func, (piece, compiled, clif))) in module.funcs.iter().zip(compiled_funcs).enumerate() {
+            let first_site = first_sites[i];
             let traps = compiled
                 .buffer
                 .traps()
@@ -236,7 +289,7 @@ impl CompiledModule {
                 .map(|s| (s.start, s.end, s.loc.bits()))
                 .collect();
             // Find each emitted site by the source location of its call instruction.
-            for (k, &loc_id) in site_loc_ids[first_site..].iter().enumerate() {
+            for (k, &loc_id) in site_loc_ids[first_site..first_sites[i + 1]].iter().enumerate() {
                 site_by_loc_id.insert(loc_id, first_site + k);
             }
             for s in compiled.buffer.patchable_call_sites() {

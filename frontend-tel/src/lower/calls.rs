@@ -73,6 +73,9 @@ impl<'m, 'p> FnCx<'m, 'p> {
             };
             return Ok(self.apply(imm(clo), args));
         }
+        if let Callee::Flow(i) = callee {
+            self.m.need_flow(i);
+        }
         let mut direct = vec![imm(0)];
         direct.extend_from_slice(&args[..arity]);
         let r = self.call(func, direct);

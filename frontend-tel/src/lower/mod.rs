@@ -126,6 +126,10 @@ struct ModuleCx<'p> {
     returns_lambda: Vec<Option<&'p Expr>>,
     /// The flows, by index into `Checked::flows`.
     flow_decls: Vec<&'p FlowDecl>,
+    /// Flows whose own function is needed (called without inlining, or used as a value), and
+    /// those of them not lowered yet.
+    flow_needed: Vec<bool>,
+    flow_queue: VecDeque<usize>,
 }
 
 /// Lowers a checked program.
@@ -156,6 +160,8 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         lambda_funcs: HashMap::new(),
         returns_lambda: Vec::new(),
         flow_decls: Vec::new(),
+        flow_needed: Vec::new(),
+        flow_queue: VecDeque::new(),
     };
     // The partial-application table's place is reserved first; its contents come last.
     cx.pap_table_addr = cx.alloc_data(&vec![0u8; (MAX_VALUE_ARITY + 1) * (MAX_VALUE_ARITY + 1) * 8]);
@@ -175,13 +181,31 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         debug_assert_eq!(cx.flow_funcs.len(), i);
         cx.flow_funcs.push(id);
     }
-    for (i, flow) in flows.iter().copied().enumerate() {
-        let f = func::lower_flow(&mut cx, flow)?;
-        cx.define(cx.flow_funcs[i], f);
+    // Flows are lowered on demand: `main`, then every flow some lowered code calls (without
+    // inlining it) or uses as a value. A flow only ever inlined, or never reached, needs no code
+    // of its own: it gets a stub that traps, which nothing calls.
+    cx.flow_needed = vec![false; flows.len()];
+    cx.need_flow(checked.main);
+    loop {
+        if let Some(i) = cx.flow_queue.pop_front() {
+            let f = func::lower_flow(&mut cx, flows[i])?;
+            cx.define(cx.flow_funcs[i], f);
+        } else if let Some(p) = cx.pending.pop_front() {
+            let (id, f) = func::lower_pending(&mut cx, p)?;
+            cx.define(id, f);
+        } else {
+            break;
+        }
     }
-    while let Some(p) = cx.pending.pop_front() {
-        let (id, f) = func::lower_pending(&mut cx, p)?;
-        cx.define(id, f);
+    for (i, flow) in flows.iter().enumerate() {
+        if !cx.flow_needed[i] {
+            let arity = flow.params.len().max(1);
+            let stub = causeway_engine::ir::builder::FunctionBuilder::new(
+                format!("flow_{}", flow.name.name),
+                sig(arity + 1, 1),
+            );
+            cx.define(cx.flow_funcs[i], stub.finish());
+        }
     }
     runtime::entry(&mut cx);
     runtime::finish_applies(&mut cx);
@@ -220,6 +244,15 @@ impl<'p> ModuleCx<'p> {
             captures,
         });
         id
+    }
+
+    /// Flow `i`'s own function, queued for lowering on first need.
+    fn need_flow(&mut self, i: usize) -> FuncId {
+        if !self.flow_needed[i] {
+            self.flow_needed[i] = true;
+            self.flow_queue.push_back(i);
+        }
+        self.flow_funcs[i]
     }
 
     /// The table index of `f` (adding it on first use).
@@ -308,7 +341,8 @@ impl<'p> ModuleCx<'p> {
         }
         let arity = self.checked.flows[i].params.len().max(1);
         self.note_arity(arity, span)?;
-        let idx = self.table_slot(self.flow_funcs[i]);
+        let f = self.need_flow(i);
+        let idx = self.table_slot(f);
         let a = self.alloc_words(&[TAG_CLOSURE, idx, arity as i64]);
         self.flow_closures.insert(i, a);
         Ok(a)

@@ -54,9 +54,9 @@ impl<'m, 'p> FnCx<'m, 'p> {
             }
             Callee::Flow(i) => {
                 let arity = self.m.checked.flows[i].params.len().max(1);
-                (self.m.flow_funcs[i], arity, self.m.facts.flow_may_perform[i])
+                (None, arity, self.m.facts.flow_may_perform[i])
             }
-            Callee::Builtin(b) => (self.m.builtin_func(b), b.arity(), true),
+            Callee::Builtin(b) => (Some(self.m.builtin_func(b)), b.arity(), true),
             Callee::Value(v) => return Ok(self.apply(v, args)),
             Callee::Known(lambda, clo) => return self.call_known(lambda, clo, args),
         };
@@ -73,9 +73,11 @@ impl<'m, 'p> FnCx<'m, 'p> {
             };
             return Ok(self.apply(imm(clo), args));
         }
-        if let Callee::Flow(i) = callee {
-            self.m.need_flow(i);
-        }
+        let func = match (func, callee) {
+            (Some(f), _) => f,
+            (None, Callee::Flow(i)) => self.m.need_flow(i),
+            (None, _) => unreachable!("only flows are reserved on demand"),
+        };
         let mut direct = vec![imm(0)];
         direct.extend_from_slice(&args[..arity]);
         let r = self.call(func, direct);

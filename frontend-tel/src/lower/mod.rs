@@ -106,7 +106,8 @@ struct ModuleCx<'p> {
     strings: HashMap<String, i64>,
     shapes: HashMap<Vec<(String, usize)>, i64>,
     imports: Vec<Import>,
-    flow_funcs: Vec<FuncId>,
+    /// Each flow's own function, once something needs it.
+    flow_funcs: Vec<Option<FuncId>>,
     flow_closures: HashMap<usize, i64>,
     builtin_funcs: HashMap<Builtin, FuncId>,
     builtin_closures: HashMap<Builtin, i64>,
@@ -126,9 +127,7 @@ struct ModuleCx<'p> {
     returns_lambda: Vec<Option<&'p Expr>>,
     /// The flows, by index into `Checked::flows`.
     flow_decls: Vec<&'p FlowDecl>,
-    /// Flows whose own function is needed (called without inlining, or used as a value), and
-    /// those of them not lowered yet.
-    flow_needed: Vec<bool>,
+    /// Flows whose function is needed but not lowered yet.
     flow_queue: VecDeque<usize>,
 }
 
@@ -160,7 +159,6 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         lambda_funcs: HashMap::new(),
         returns_lambda: Vec::new(),
         flow_decls: Vec::new(),
-        flow_needed: Vec::new(),
         flow_queue: VecDeque::new(),
     };
     // The partial-application table's place is reserved first; its contents come last.
@@ -175,36 +173,21 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         .collect();
     cx.returns_lambda = flows.iter().map(|f| returned_lambda(&f.body)).collect();
     cx.flow_decls = flows.clone();
-    for (i, flow) in flows.iter().enumerate() {
-        let arity = flow.params.len().max(1);
-        let id = cx.reserve(&format!("flow_{}", flow.name.name), arity + 1);
-        debug_assert_eq!(cx.flow_funcs.len(), i);
-        cx.flow_funcs.push(id);
-    }
     // Flows are lowered on demand: `main`, then every flow some lowered code calls (without
-    // inlining it) or uses as a value. A flow only ever inlined, or never reached, needs no code
-    // of its own: it gets a stub that traps, which nothing calls.
-    cx.flow_needed = vec![false; flows.len()];
+    // inlining it) or uses as a value. A flow that is only ever inlined, or never reached, gets no
+    // function of its own.
+    cx.flow_funcs = vec![None; flows.len()];
     cx.need_flow(checked.main);
     loop {
         if let Some(i) = cx.flow_queue.pop_front() {
             let f = func::lower_flow(&mut cx, flows[i])?;
-            cx.define(cx.flow_funcs[i], f);
+            let id = cx.flow_funcs[i].expect("queued flows have a function");
+            cx.define(id, f);
         } else if let Some(p) = cx.pending.pop_front() {
             let (id, f) = func::lower_pending(&mut cx, p)?;
             cx.define(id, f);
         } else {
             break;
-        }
-    }
-    for (i, flow) in flows.iter().enumerate() {
-        if !cx.flow_needed[i] {
-            let arity = flow.params.len().max(1);
-            let stub = causeway_engine::ir::builder::FunctionBuilder::new(
-                format!("flow_{}", flow.name.name),
-                sig(arity + 1, 1),
-            );
-            cx.define(cx.flow_funcs[i], stub.finish());
         }
     }
     runtime::entry(&mut cx);
@@ -246,13 +229,16 @@ impl<'p> ModuleCx<'p> {
         id
     }
 
-    /// Flow `i`'s own function, queued for lowering on first need.
+    /// Flow `i`'s own function, reserved and queued for lowering on first need.
     fn need_flow(&mut self, i: usize) -> FuncId {
-        if !self.flow_needed[i] {
-            self.flow_needed[i] = true;
-            self.flow_queue.push_back(i);
+        if let Some(id) = self.flow_funcs[i] {
+            return id;
         }
-        self.flow_funcs[i]
+        let flow = self.flow_decls[i];
+        let id = self.reserve(&format!("flow_{}", flow.name.name), flow.params.len().max(1) + 1);
+        self.flow_funcs[i] = Some(id);
+        self.flow_queue.push_back(i);
+        id
     }
 
     /// The table index of `f` (adding it on first use).

@@ -289,7 +289,7 @@ pub(super) fn entry(m: &mut ModuleCx<'_>) {
     let main = m.checked.main;
     let n = m.checked.flows[main].params.len();
     let f = m.reserve(ENTRY, n);
-    let target = m.flow_funcs[main];
+    let target = m.need_flow(main);
     let mut cx = FnCx::new(m, ENTRY, n);
     let mut args = vec![imm(0)];
     args.extend((0..n).map(|i| Operand::from(cx.b.param(i))));

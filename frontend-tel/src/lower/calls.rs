@@ -78,7 +78,11 @@ impl<'m, 'p> FnCx<'m, 'p> {
             (None, Callee::Flow(i)) => self.m.need_flow(i),
             (None, _) => unreachable!("only flows are reserved on demand"),
         };
-        let mut direct = vec![imm(0)];
+        // Combinators are closure code (they take an environment); flows take none.
+        let mut direct = match callee {
+            Callee::Flow(_) => Vec::with_capacity(arity),
+            _ => vec![imm(0)],
+        };
         direct.extend_from_slice(&args[..arity]);
         let r = self.call(func, direct);
         self.unwind_check(may);

@@ -609,9 +609,9 @@ impl<'m, 'p> FnCx<'m, 'p> {
 /// Lowers flow `i`.
 pub(super) fn lower_flow<'p>(m: &mut ModuleCx<'p>, flow: &'p FlowDecl) -> Result<Function, Diag> {
     let arity = flow.params.len().max(1);
-    let mut cx = FnCx::new(m, &format!("flow_{}", flow.name.name), arity + 1);
+    let mut cx = FnCx::new(m, &format!("flow_{}", flow.name.name), arity);
     for (k, p) in flow.params.iter().enumerate() {
-        let v = cx.b.param(k + 1);
+        let v = cx.b.param(k);
         cx.bind(p.name.id, Slot::Var(v));
     }
     let v = cx.block(&flow.body)?;

@@ -6,8 +6,9 @@
 //! so the fuel a program uses, is the same at every level), and never know how the host backs an
 //! effect beyond the import it calls.
 //!
-//! - Every flow becomes `@flow_NAME(env, params..) -> i64` (a flow without parameters takes one
-//!   ignored `unit`, so that every function value has arity ≥ 1). Direct calls pass env 0.
+//! - Every flow becomes `@flow_NAME(params..) -> i64` (a flow without parameters takes one ignored
+//!   `unit`, so that every function value has arity ≥ 1); used as a value, its closure's code is an
+//!   adapter `@flowv_NAME(env, params..)` that drops the environment.
 //! - Lambdas, handler clauses, combinators, partial-application adapters and `perform` dispatchers
 //!   are generated functions; `runtime.rs` generates the fixed-shape ones.
 //! - Function values are closures called through `@apply_N(closure, args..)`, which handles exact,
@@ -235,7 +236,7 @@ impl<'p> ModuleCx<'p> {
             return id;
         }
         let flow = self.flow_decls[i];
-        let id = self.reserve(&format!("flow_{}", flow.name.name), flow.params.len().max(1) + 1);
+        let id = self.reserve(&format!("flow_{}", flow.name.name), flow.params.len().max(1));
         self.flow_funcs[i] = Some(id);
         self.flow_queue.push_back(i);
         id
@@ -327,7 +328,16 @@ impl<'p> ModuleCx<'p> {
         }
         let arity = self.checked.flows[i].params.len().max(1);
         self.note_arity(arity, span)?;
-        let f = self.need_flow(i);
+        // Flows take no environment; a closure's code does: an adapter drops it.
+        let flow = self.need_flow(i);
+        let name = format!("flowv_{}", self.flow_decls[i].name.name);
+        let f = self.reserve(&name, arity + 1);
+        let mut cx = func::FnCx::new(self, &name, arity + 1);
+        let args = (1..=arity).map(|k| cx.b.param(k).into()).collect();
+        let r = cx.call(flow, args);
+        cx.b.ret([r.into()]);
+        let adapter = cx.finish();
+        self.define(f, adapter);
         let idx = self.table_slot(f);
         let a = self.alloc_words(&[TAG_CLOSURE, idx, arity as i64]);
         self.flow_closures.insert(i, a);

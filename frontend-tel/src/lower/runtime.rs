@@ -291,8 +291,7 @@ pub(super) fn entry(m: &mut ModuleCx<'_>) {
     let f = m.reserve(ENTRY, n);
     let target = m.need_flow(main);
     let mut cx = FnCx::new(m, ENTRY, n);
-    let mut args = vec![imm(0)];
-    args.extend((0..n).map(|i| Operand::from(cx.b.param(i))));
+    let mut args: Vec<Operand> = (0..n).map(|i| Operand::from(cx.b.param(i))).collect();
     if n == 0 {
         args.push(imm(0));
     }

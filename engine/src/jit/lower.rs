@@ -1128,6 +1128,12 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 fn may_trap(kind: &InstKind) -> bool {
     match kind {
         InstKind::Load { .. } | InstKind::Store { .. } | InstKind::CallIndirect { .. } => true,
+        // Division by a constant other than 0 and -1 cannot trap.
+        InstKind::Binary {
+            op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU,
+            b: Operand::Imm(c),
+            ..
+        } => *c == 0 || *c == -1,
         InstKind::Binary { op, .. } => matches!(
             op,
             BinOp::AddChecked

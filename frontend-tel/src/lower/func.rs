@@ -67,6 +67,10 @@ pub(super) struct FnCx<'m, 'p> {
     pub(super) handles: Vec<super::handlers::HandleCtx<'p>>,
     /// Where `return` goes while a flow body is inlined: the block after it and the result.
     pub(super) returns: Vec<(BlockId, Var)>,
+    /// Ranges of loop counters where they hold (see `ranges.rs`).
+    pub(super) ranges: HashMap<NodeId, super::ranges::Range>,
+    /// The counter of the `while` about to be lowered, found from the statements before it.
+    while_counter: Option<(NodeId, super::ranges::Induction)>,
 }
 
 pub(super) fn imm(v: i64) -> Operand {
@@ -85,6 +89,8 @@ impl<'m, 'p> FnCx<'m, 'p> {
             inline_depth: 0,
             handles: Vec::new(),
             returns: Vec::new(),
+            ranges: HashMap::new(),
+            while_counter: None,
         }
     }
 
@@ -259,7 +265,16 @@ impl<'m, 'p> FnCx<'m, 'p> {
     // ---- statements and blocks ----
 
     pub(super) fn block(&mut self, b: &'p Block) -> Result<Operand, Diag> {
-        for s in &b.stmts {
+        for (k, s) in b.stmts.iter().enumerate() {
+            if let StmtKind::Expr(
+                e @ Expr {
+                    kind: ExprKind::While(c, body),
+                    ..
+                },
+            ) = &s.kind
+            {
+                self.while_counter = self.induction(c, body, &b.stmts[..k]).map(|i| (e.id, i));
+            }
             self.stmt(s)?;
         }
         match &b.tail {
@@ -352,7 +367,16 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let a = self.expr(x)?;
                 let b = self.expr(y)?;
                 self.at(e.span);
-                self.binary(*op, &self.ty(x), a, b)
+                if *self.m.checked.ty(x.id) == Type::Int && self.cannot_overflow(*op, x, y) {
+                    let wrapping = match op {
+                        TBin::Add => BinOp::Add,
+                        TBin::Sub => BinOp::Sub,
+                        _ => BinOp::Mul,
+                    };
+                    self.bin(wrapping, a, b).into()
+                } else {
+                    self.binary(*op, &self.ty(x), a, b)
+                }
             }
             ExprKind::Unary(TUn::Neg, x) => {
                 let a = self.expr(x)?;
@@ -426,6 +450,11 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 result.into()
             }
             ExprKind::While(c, body) => {
+                let counter = self
+                    .while_counter
+                    .take()
+                    .filter(|(id, _)| *id == e.id)
+                    .map(|(_, i)| i);
                 let (head, bodyb, exit) = (
                     self.b.create_block(),
                     self.b.create_block(),
@@ -436,7 +465,27 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let cv = self.expr(c)?;
                 self.b.brif(cv, bodyb, exit);
                 self.b.switch_to_block(bodyb);
-                self.block(body)?;
+                match counter {
+                    // The counter's range holds from the loop test to its increment.
+                    Some(ind) => {
+                        for (k, s) in body.stmts.iter().enumerate() {
+                            if k <= ind.increment {
+                                self.ranges.insert(ind.var, ind.range);
+                            }
+                            let r = self.stmt(s);
+                            if k == ind.increment {
+                                self.ranges.remove(&ind.var);
+                            }
+                            r?;
+                        }
+                        if let Some(t) = &body.tail {
+                            self.expr(t)?;
+                        }
+                    }
+                    None => {
+                        self.block(body)?;
+                    }
+                }
                 self.b.jump(head);
                 self.b.switch_to_block(exit);
                 imm(0)
@@ -593,7 +642,15 @@ impl<'m, 'p> FnCx<'m, 'p> {
         let cur = self.tmp();
         self.b.copy(cur, iv);
         self.bind(i.id, Slot::Var(cur));
-        self.block(body)?;
+        // `a <= i < b`, when both bounds are known.
+        if let (Some((lo, _)), Some((_, hi))) = (self.range_of(from), self.range_of(to)) {
+            if lo < hi {
+                self.ranges.insert(i.id, (lo, hi - 1));
+            }
+        }
+        let r = self.block(body);
+        self.ranges.remove(&i.id);
+        r?;
         // `iv < end <= MAX`, so the increment cannot overflow.
         self.b.binary(BinOp::Add, iv, iv, imm(1));
         self.b.jump(head);

@@ -19,6 +19,7 @@ mod analysis;
 mod calls;
 mod func;
 mod handlers;
+mod ranges;
 mod runtime;
 
 use crate::ast::{Block, Expr, FlowDecl, Item, NodeId, Program};

@@ -67,7 +67,10 @@ pub const G_UNWIND: u32 = 2;
 pub const G_ABORT_VALUE: u32 = 3;
 /// The heap's end (exclusive): allocation past it is `OutOfMemory`.
 pub const G_HEAP_END: u32 = 4;
-pub const GLOBAL_COUNT: usize = 5;
+/// Set by a `@perform_E` that found no TEL clause: the `perform` site then calls the host itself,
+/// so that a failing host effect reports that site's position.
+pub const G_PERFORM_MISS: u32 = 5;
+pub const GLOBAL_COUNT: usize = 6;
 
 /// The default heap limit (the embedder may configure another).
 pub const DEFAULT_HEAP_SIZE: u64 = 64 << 20;

@@ -204,7 +204,7 @@ pub fn run_tel(
         let config = InstanceConfig {
             fuel: ctx.fuel,
             max_depth: compiled.limits.max_depth,
-            ..Default::default()
+            stack_size: guest_stack_size(compiled.limits.max_depth),
         };
         let mut instance = if runtime.is_interpreter() {
             Instance::new_interp(compiled.program.module_arc(), &mut linker, config)
@@ -220,6 +220,16 @@ pub fn run_tel(
         let run = runtime.run_raw(txn, &mut instance, ENTRY, &raw_args, ctx)?;
         finish(compiled, &instance, run)
     })
+}
+
+/// The guest stack for a depth limit: room for frames of 16 KiB at every allowed depth (at least
+/// the engine's default), so that the JIT reaches the depth limit before the end of its stack, as
+/// the interpreter does. Only touched pages cost memory.
+fn guest_stack_size(max_depth: u64) -> usize {
+    let default = InstanceConfig::default().stack_size;
+    usize::try_from(max_depth.saturating_mul(16 << 10))
+        .unwrap_or(usize::MAX)
+        .clamp(default, 1 << 30)
 }
 
 /// Verification before running: an effect that is performed, that no TEL `handle` names and that no
@@ -312,7 +322,10 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
             let message = match kind {
                 ErrorKind::ArithmeticOverflow => "integer overflow".to_string(),
                 ErrorKind::DivisionByZero => "division by zero".to_string(),
-                ErrorKind::StackOverflow => format!("call depth beyond {}", compiled.limits.max_depth),
+                ErrorKind::StackOverflow => format!(
+                    "call depth beyond {} (or frames too large for the guest stack)",
+                    compiled.limits.max_depth
+                ),
                 ErrorKind::IndexOutOfBounds => "list index out of bounds".to_string(),
                 ErrorKind::OutOfMemory => format!("heap beyond {} bytes", compiled.limits.heap_size),
                 _ => format!("internal trap {}", t.code),

@@ -128,6 +128,20 @@ fn runtime_errors_name_kind_and_position_and_fuel_has_its_own_status() {
         err.contains(&format!("{}:3:", file.display())) && err.contains("DivisionByZero"),
         "{err}"
     );
+    // A failing host effect names the `perform`'s position, also when some `handle` in the program
+    // names that effect (the dynamic path, through the handler list).
+    let split = dir.path().join("split.tel");
+    std::fs::write(
+        &split,
+        "flow main() -> Int {\n    let c = perform create_resource(\"t\", 1, \"\");\n    let d = perform split(c, 5);\n    return handle { 0 } with { split(a, b) -> resume(c) };\n}\n",
+    )
+    .unwrap();
+    let out = bin().arg("run").arg(&split).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:3:13:", split.display())) && err.contains("InsufficientQuantity"),
+        "{err}"
+    );
     let spin = dir.path().join("spin.tel");
     std::fs::write(&spin, "flow main() -> Int { while true { } return 0; }\n").unwrap();
     let out = bin()

@@ -61,8 +61,12 @@ impl<'m, 'p> FnCx<'m, 'p> {
             Callee::Known(lambda, clo) => return self.call_known(lambda, clo, args),
         };
         if let Callee::Flow(i) = callee {
-            if args.len() == arity && self.m.facts.inline_flow[i] && self.inline_depth < INLINE_MAX_DEPTH {
-                return self.inline_flow(i, args);
+            if args.len() == arity && self.m.facts.inline_flow[i] {
+                let mut size = 0;
+                super::analysis::walk_block(&self.m.flow_decls[i].body, &mut |_| size += 1);
+                if self.spend_inline(size) {
+                    return self.inline_flow(i, args);
+                }
             }
         }
         if args.len() < arity {
@@ -156,7 +160,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
         let mut size = 0;
         super::analysis::walk_expr(body, &mut |_| size += 1);
-        if size > INLINE_MAX_NODES || self.inline_depth >= INLINE_MAX_DEPTH {
+        if size > INLINE_MAX_NODES || !self.spend_inline(size) {
             let func = self.m.lambda_func(params, body);
             let mut all = vec![clo];
             all.extend(args);
@@ -167,29 +171,23 @@ impl<'m, 'p> FnCx<'m, 'p> {
         let clo_var = self.tmp();
         self.b.copy(clo_var, clo);
         let captures = free_locals(body, params, self.m.checked);
-        let mut saved = Vec::with_capacity(params.len() + captures.len());
+        // The body's bindings are its own: even when the same body is inlined inside itself (a
+        // clause compiled at a `perform` calling the lambda again), the outer copy's stay intact.
+        let outer = self.slots.clone();
         for (p, a) in params.iter().zip(args) {
             let v = self.tmp();
             self.b.copy(v, a);
-            saved.push((p.id, self.slots.insert(p.id, Slot::Var(v))));
+            self.slots.insert(p.id, Slot::Var(v));
         }
         // The captured values are the closure's, not the caller's current ones.
         for (k, c) in captures.iter().enumerate() {
-            saved.push((
-                *c,
-                self.slots
-                    .insert(*c, Slot::EnvAt(clo_var, CLO_ENV + 8 * k as i32)),
-            ));
+            self.slots
+                .insert(*c, Slot::EnvAt(clo_var, CLO_ENV + 8 * k as i32));
         }
         self.inline_depth += 1;
         let r = self.expr(body);
         self.inline_depth -= 1;
-        for (id, old) in saved.into_iter().rev() {
-            match old {
-                Some(slot) => self.slots.insert(id, slot),
-                None => self.slots.remove(&id),
-            };
-        }
+        self.slots = outer;
         let r = r?;
         let out = self.tmp();
         self.b.copy(out, r);
@@ -227,11 +225,12 @@ impl<'m, 'p> FnCx<'m, 'p> {
     /// `return` jumps to the code after it.
     fn inline_flow(&mut self, i: usize, args: Vec<Operand>) -> Result<Operand, Diag> {
         let flow = self.m.flow_decls[i];
-        let mut rebound = Vec::with_capacity(flow.params.len());
+        // The body's bindings are its own (see `call_known`).
+        let outer = self.slots.clone();
         for (p, a) in flow.params.iter().zip(&args) {
             let v = self.tmp();
             self.b.copy(v, *a);
-            rebound.push((p.name.id, self.slots.insert(p.name.id, Slot::Var(v))));
+            self.slots.insert(p.name.id, Slot::Var(v));
         }
         let exit = self.b.create_block();
         let result = self.tmp();
@@ -240,16 +239,22 @@ impl<'m, 'p> FnCx<'m, 'p> {
         let v = self.block(&flow.body);
         self.inline_depth -= 1;
         self.returns.pop();
-        for (id, old) in rebound.into_iter().rev() {
-            match old {
-                Some(slot) => self.slots.insert(id, slot),
-                None => self.slots.remove(&id),
-            };
-        }
+        self.slots = outer;
         let v = v?;
         self.b.copy(result, v);
         self.b.jump(exit);
         self.b.switch_to_block(exit);
         Ok(result.into())
+    }
+
+    /// Whether a body of `size` nodes may still be inlined here (nesting depth and the function's
+    /// budget: hostile programs must not make one function's code grow without bound), spending
+    /// the budget if so.
+    pub(super) fn spend_inline(&mut self, size: usize) -> bool {
+        if self.inline_depth >= INLINE_MAX_DEPTH || size > self.inline_budget {
+            return false;
+        }
+        self.inline_budget -= size;
+        true
     }
 }

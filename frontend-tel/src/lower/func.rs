@@ -60,8 +60,10 @@ pub(super) struct FnCx<'m, 'p> {
     /// Locals known to hold a closure of a particular lambda expression (`let f = \x -> ..`, or
     /// `let f = g(..)` where flow `g` returns a lambda): calls of them are inlined or direct.
     pub(super) known: HashMap<NodeId, &'p Expr>,
-    /// How many inlined lambda bodies enclose the current point.
+    /// How many inlined bodies (lambdas, flows, clauses) enclose the current point.
     pub(super) inline_depth: usize,
+    /// Expression nodes this function may still inline.
+    pub(super) inline_budget: usize,
     /// The `handle`s of this function around the current point, innermost last: a `perform` of one
     /// of their effects is resolved statically (see `handlers.rs`).
     pub(super) handles: Vec<super::handlers::HandleCtx<'p>>,
@@ -72,6 +74,9 @@ pub(super) struct FnCx<'m, 'p> {
     /// The counter of the `while` about to be lowered, found from the statements before it.
     while_counter: Option<(NodeId, super::ranges::Induction)>,
 }
+
+/// Expression nodes one function may inline in all (lambdas, flows, clauses).
+const INLINE_BUDGET: usize = 20_000;
 
 pub(super) fn imm(v: i64) -> Operand {
     Operand::Imm(v)
@@ -87,6 +92,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             unwind: Vec::new(),
             known: HashMap::new(),
             inline_depth: 0,
+            inline_budget: INLINE_BUDGET,
             handles: Vec::new(),
             returns: Vec::new(),
             ranges: HashMap::new(),

@@ -39,12 +39,20 @@ impl<'m, 'p> FnCx<'m, 'p> {
         clauses: &'p [Clause],
         span: Span,
     ) -> Result<Operand, Diag> {
+        // A `handle` without clauses handles nothing: it is its body (and installing an empty
+        // record would let the fast path read past it).
+        if clauses.is_empty() {
+            return self.block(body);
+        }
         // The captures of all clauses, once each; vars a clause may assign are captured as cells.
         let mut captures: Vec<(NodeId, bool)> = Vec::new();
         for c in clauses {
             for b in free_locals(&c.body, &c.params, self.m.checked) {
                 if !captures.iter().any(|(x, _)| *x == b) {
-                    captures.push((b, self.m.facts.boxed.contains(&b)));
+                    // A var in a cell is captured as its cell; inside a lambda the same var is
+                    // a captured value, and is captured as that value.
+                    let cell = matches!(self.slot(b), Slot::Cell(_) | Slot::EnvCell(_));
+                    captures.push((b, cell));
                 }
             }
         }
@@ -150,7 +158,16 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.b.global_set(GlobalId(G_HANDLERS), h);
         self.b.jump(join);
         self.b.switch_to_block(slow);
-        self.b.call(f, args, [r]);
+        self.b.call(f, args.clone(), [r]);
+        let miss = self.global_get(G_PERFORM_MISS);
+        let (host, found) = (self.b.create_block(), self.b.create_block());
+        self.b.brif(miss, host, found);
+        self.b.switch_to_block(host);
+        self.b.global_set(GlobalId(G_PERFORM_MISS), imm(0));
+        let h = self.host_effect(eff, &args);
+        self.b.copy(r, h);
+        self.b.jump(join);
+        self.b.switch_to_block(found);
         self.b.jump(join);
         self.b.switch_to_block(join);
         self.unwind_check(true);
@@ -225,14 +242,20 @@ impl<'m, 'p> FnCx<'m, 'p> {
             .iter()
             .find(|c| handles_eff(c, self.m))
             .expect("the handle has the clause");
-        let mut rebound = Vec::with_capacity(clause.params.len() + ctx.captures.len());
+        let mut size = 0;
+        super::analysis::walk_expr(&clause.body, &mut |_| size += 1);
+        if !self.spend_inline(size) {
+            return Ok(None);
+        }
+        // The clause's bindings are its own (a clause may call the flow it is inlined in).
+        let outer = self.slots.clone();
         for (p, a) in clause.params.iter().zip(args) {
             let v = self.tmp();
             self.b.copy(v, *a);
-            rebound.push((p.id, self.slots.insert(p.id, Slot::Var(v))));
+            self.slots.insert(p.id, Slot::Var(v));
         }
         for &(b, slot) in &ctx.captures {
-            rebound.push((b, self.slots.insert(b, slot)));
+            self.slots.insert(b, slot);
         }
         // The clause runs outside its handle. Only code that may perform can tell.
         let mut may_perform = false;
@@ -253,15 +276,12 @@ impl<'m, 'p> FnCx<'m, 'p> {
         let hidden_unwind = self.unwind.split_off(ctx.unwind_len);
         let result = self.tmp();
         let cont = self.b.create_block();
+        self.inline_depth += 1;
         let r = self.static_clause_tail(&clause.body, &ctx, result, cont, current);
+        self.inline_depth -= 1;
         self.handles.extend(hidden_handles);
         self.unwind.extend(hidden_unwind);
-        for (id, old) in rebound.into_iter().rev() {
-            match old {
-                Some(slot) => self.slots.insert(id, slot),
-                None => self.slots.remove(&id),
-            };
-        }
+        self.slots = outer;
         r?;
         self.b.switch_to_block(cont);
         Ok(Some(result.into()))

@@ -76,7 +76,8 @@ impl ModuleCx<'_> {
         a
     }
 
-    /// `@perform_E(args..)`: the innermost TEL clause for effect `eff`, or the host.
+    /// `@perform_E(args..)`: the innermost TEL clause for effect `eff`, or (none found) 0 with
+    /// `G_PERFORM_MISS` set.
     pub(super) fn perform_func(&mut self, eff: usize) -> FuncId {
         if let Some(&f) = self.perform_funcs.get(&eff) {
             return f;
@@ -135,8 +136,9 @@ impl ModuleCx<'_> {
             cx.b.ret([r.into()]);
             cx.b.switch_to_block(host);
         }
-        let r = cx.host_effect(eff, &args);
-        cx.b.ret([r]);
+        // No clause: the caller performs it on the host (it knows the `perform`'s position).
+        cx.b.global_set(GlobalId(G_PERFORM_MISS), imm(1));
+        cx.b.ret([imm(0)]);
         let func = cx.finish();
         self.define(f, func);
         f

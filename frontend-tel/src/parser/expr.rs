@@ -254,8 +254,9 @@ impl Parser<'_> {
             }
             prefix.push((op, self.advance()?));
         }
-        let min_literal =
-            matches!(prefix.last(), Some((UnOp::Neg, _))) && self.cur.kind == T::Int(MIN_MAGNITUDE);
+        // Only a minus sign *directly* followed by the literal makes the minimum Int (SPEC).
+        let min_literal = matches!(prefix.last(), Some((UnOp::Neg, minus)) if minus.end == self.cur.span.start)
+            && self.cur.kind == T::Int(MIN_MAGNITUDE);
         let primary = match prefix.pop_if(|_| min_literal) {
             Some((_, minus)) => {
                 let literal = self.advance()?;

@@ -373,7 +373,17 @@ impl<'m, 'p> FnCx<'m, 'p> {
                 let a = self.expr(x)?;
                 let b = self.expr(y)?;
                 self.at(e.span);
-                if *self.m.checked.ty(x.id) == Type::Int && self.cannot_overflow(*op, x, y) {
+                let non_negative = |cx: &Self, e: &Expr, min: i64| cx.range_of(e).is_some_and(|r| r.0 >= min);
+                if matches!(op, TBin::Div | TBin::Rem) && non_negative(self, x, 0) && non_negative(self, y, 1)
+                {
+                    // Both operands non-negative: unsigned division agrees, and is cheaper.
+                    let unsigned = if *op == TBin::Div {
+                        BinOp::DivU
+                    } else {
+                        BinOp::RemU
+                    };
+                    self.bin(unsigned, a, b).into()
+                } else if *self.m.checked.ty(x.id) == Type::Int && self.cannot_overflow(*op, x, y) {
                     let wrapping = match op {
                         TBin::Add => BinOp::Add,
                         TBin::Sub => BinOp::Sub,

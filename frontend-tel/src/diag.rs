@@ -65,6 +65,33 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, compile-time first.
+    pub const ALL: [ErrorKind; 18] = [
+        ErrorKind::SyntaxError,
+        ErrorKind::UnknownName,
+        ErrorKind::TypeMismatch,
+        ErrorKind::ArityMismatch,
+        ErrorKind::InvalidReturn,
+        ErrorKind::MissingMain,
+        ErrorKind::UnhandledEffect,
+        ErrorKind::ArithmeticOverflow,
+        ErrorKind::DivisionByZero,
+        ErrorKind::IndexOutOfBounds,
+        ErrorKind::CapabilityDenied,
+        ErrorKind::ResourceNotFound,
+        ErrorKind::InsufficientQuantity,
+        ErrorKind::InvalidArgument,
+        ErrorKind::OutOfFuel,
+        ErrorKind::StackOverflow,
+        ErrorKind::OutOfMemory,
+        ErrorKind::HostError,
+    ];
+
+    /// The kind named `name` (as [`ErrorKind::name`] spells it).
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The kind's name as the SPEC and the examples' `expect-error` headers spell it.
     pub fn name(self) -> &'static str {
         match self {

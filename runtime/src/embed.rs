@@ -182,6 +182,15 @@ impl Invocation<'_> {
             .ok_or_else(|| ResourceError::InvalidArgument(format!("unknown resource handle {h}")).into())
     }
 
+    /// The register behind handle `h` (it must exist and be readable under the context).
+    fn register(&self, h: i64) -> Result<crate::types::ResourceRegister, VmError> {
+        let id = self.handle(h)?;
+        Ok(self
+            .resources
+            .get_in(&*self.txn, &id, self.ctx)?
+            .ok_or(ResourceError::NotFound(id))?)
+    }
+
     fn new_handle(&mut self, id: ResourceId) -> i64 {
         self.state.handles.push(id);
         (self.state.handles.len() - 1) as i64
@@ -229,22 +238,15 @@ impl Invocation<'_> {
                 vec![self.created_handle(r)?]
             }
             "quantity" => {
-                let id = self.handle(a[0])?;
-                let reg = self
-                    .resources
-                    .get_in(&*self.txn, &id, self.ctx)?
-                    .ok_or(ResourceError::NotFound(id))?;
+                let reg = self.register(a[0])?;
                 let q = i64::try_from(reg.quantity).map_err(|_| {
-                    ResourceError::Overflow(format!("quantity {} of {id} exceeds i64", reg.quantity))
+                    ResourceError::Overflow(format!("quantity {} of {} exceeds i64", reg.quantity, reg.id))
                 })?;
                 vec![q]
             }
             "update_resource" => {
-                let id = self.handle(a[0])?;
-                let reg = self
-                    .resources
-                    .get_in(&*self.txn, &id, self.ctx)?
-                    .ok_or(ResourceError::NotFound(id))?;
+                let reg = self.register(a[0])?;
+                let id = reg.id;
                 let data = read_bytes(mem, a[2], a[3])?;
                 let quantity = non_negative(a[1], "quantity")?;
                 self.apply(ResourceOperation::Update {
@@ -296,11 +298,7 @@ impl Invocation<'_> {
                 vec![self.new_handle(id)]
             }
             "data" => {
-                let id = self.handle(a[0])?;
-                let reg = self
-                    .resources
-                    .get_in(&*self.txn, &id, self.ctx)?
-                    .ok_or(ResourceError::NotFound(id))?;
+                let reg = self.register(a[0])?;
                 let n = reg.data.len().min(usize::try_from(a[2]).unwrap_or(0));
                 if n > 0 {
                     mem.memory

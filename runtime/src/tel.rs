@@ -306,7 +306,7 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
             let kind = message
                 .split(':')
                 .next()
-                .and_then(kind_by_name)
+                .and_then(|k| ErrorKind::from_name(k.trim()))
                 .unwrap_or(ErrorKind::HostError);
             (kind, message.clone(), *loc)
         }
@@ -353,26 +353,6 @@ fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError
         position,
     }))
     .into()
-}
-
-fn kind_by_name(name: &str) -> Option<ErrorKind> {
-    use ErrorKind::*;
-    [
-        ArithmeticOverflow,
-        DivisionByZero,
-        IndexOutOfBounds,
-        UnhandledEffect,
-        CapabilityDenied,
-        ResourceNotFound,
-        InsufficientQuantity,
-        InvalidArgument,
-        OutOfFuel,
-        StackOverflow,
-        OutOfMemory,
-        HostError,
-    ]
-    .into_iter()
-    .find(|k| k.name() == name.trim())
 }
 
 /// The TEL kind of a runtime error a standard effect or host handler failed with.

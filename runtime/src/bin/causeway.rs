@@ -27,6 +27,27 @@ struct Cli {
     command: Command,
 }
 
+/// How a program runs: the options `run` and `run-ir` share.
+#[derive(clap::Args)]
+struct ExecArgs {
+    /// Run on the reference interpreter instead of the JIT.
+    #[arg(long)]
+    interp: bool,
+    /// Compile without Cranelift optimizations.
+    #[arg(long)]
+    no_opt: bool,
+    /// A persistent resource store (created if missing); without it a fresh in-memory store.
+    #[arg(long)]
+    store: Option<std::path::PathBuf>,
+    /// The rights the program gets, comma-separated (read,write,create,delete,transfer,execute,
+    /// debug,prove) or `all` (the default). Running the program itself needs none of them.
+    #[arg(long, default_value = "all")]
+    caps: String,
+    /// The domain the program runs in.
+    #[arg(long, default_value = "local")]
+    domain: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a TEL program (`.tel`): print its log lines, then the value of `main`.
@@ -38,21 +59,8 @@ enum Command {
         /// A parameter of `main`, as `name=value` (repeat for several).
         #[arg(long = "arg")]
         args: Vec<String>,
-        /// Run on the reference interpreter instead of the JIT.
-        #[arg(long)]
-        interp: bool,
-        /// Compile without Cranelift optimizations.
-        #[arg(long)]
-        no_opt: bool,
-        /// A persistent resource store (created if missing); without it a fresh in-memory store.
-        #[arg(long)]
-        store: Option<std::path::PathBuf>,
-        /// The rights the program gets, comma-separated, or `all` (the default).
-        #[arg(long, default_value = "all")]
-        caps: String,
-        /// The domain the program runs in.
-        #[arg(long, default_value = "local")]
-        domain: String,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// Type-check a TEL program without running it.
     Check { file: String },
@@ -68,22 +76,8 @@ enum Command {
         /// Fuel budget (one unit per IR instruction); without it the run is unmetered.
         #[arg(long)]
         fuel: Option<u64>,
-        /// Run on the reference interpreter instead of the JIT.
-        #[arg(long)]
-        interp: bool,
-        /// Compile without Cranelift optimizations.
-        #[arg(long)]
-        no_opt: bool,
-        /// A persistent resource store (created if missing); without it a fresh in-memory store.
-        #[arg(long)]
-        store: Option<std::path::PathBuf>,
-        /// The rights the program gets, comma-separated (read,write,create,delete,transfer,execute,
-        /// debug,prove) or `all` (the default). Running the program itself needs none of them.
-        #[arg(long, default_value = "all")]
-        caps: String,
-        /// The domain the program runs in.
-        #[arg(long, default_value = "local")]
-        domain: String,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// List the registers of a persistent store (every domain, or one), as a table or as JSON.
     Resources {
@@ -164,11 +158,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
             fuel,
             args,
-            interp,
-            no_opt,
-            store,
-            caps,
-            domain,
+            exec,
         } => {
             if !is_tel(&file) {
                 return Err(format!(
@@ -179,15 +169,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let opts = RunTelOptions {
                 fuel,
                 args,
-                interpreter: interp,
-                level: if no_opt {
+                interpreter: exec.interp,
+                level: if exec.no_opt {
                     OptimizationLevel::None
                 } else {
                     OptimizationLevel::Speed
                 },
-                store,
-                rights: Rights::parse_list(&caps)?,
-                domain,
+                store: exec.store,
+                rights: Rights::parse_list(&exec.caps)?,
+                domain: exec.domain,
                 ..Default::default()
             };
             match run_tel_source(&file, &text, &opts)? {
@@ -220,22 +210,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             func,
             args,
             fuel,
-            interp,
-            no_opt,
-            store,
-            caps,
-            domain,
+            exec,
         } => {
             let text = read(&file)?;
             let opts = RunIrOptions {
                 function: func,
                 args,
                 fuel,
-                interpreter: interp,
-                opt_level: if no_opt { OptLevel::None } else { OptLevel::Speed },
-                store,
-                rights: Rights::parse_list(&caps)?,
-                domain,
+                interpreter: exec.interp,
+                opt_level: if exec.no_opt {
+                    OptLevel::None
+                } else {
+                    OptLevel::Speed
+                },
+                store: exec.store,
+                rights: Rights::parse_list(&exec.caps)?,
+                domain: exec.domain,
             };
             let out = run_ir(&text, &opts).map_err(|e| format!("{file}: {e}"))?;
             for line in &out.output {

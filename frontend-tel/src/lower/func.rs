@@ -488,7 +488,35 @@ impl<'m, 'p> FnCx<'m, 'p> {
                             if k <= ind.increment {
                                 self.ranges.insert(ind.var, ind.range);
                             }
+                            // An accumulator's range follows from what it adds and how often.
+                            let acc =
+                                ind.accumulators
+                                    .iter()
+                                    .find(|a| a.2 == k)
+                                    .and_then(|&(acc, start, _)| {
+                                        let StmtKind::Assign(
+                                            _,
+                                            Expr {
+                                                kind: ExprKind::Binary(_, l, r),
+                                                ..
+                                            },
+                                        ) = &s.kind
+                                        else {
+                                            return None;
+                                        };
+                                        let acc_is_left =
+                                            self.m.checked.resolutions.get(&l.id) == Some(&Res::Local(acc));
+                                        let step = self.range_of(if acc_is_left { r } else { l })?;
+                                        let range = Self::accumulator_range(start, step, ind.max_trips())?;
+                                        Some((acc, range))
+                                    });
+                            if let Some((acc, range)) = acc {
+                                self.ranges.insert(acc, range);
+                            }
                             let r = self.stmt(s);
+                            if let Some((acc, _)) = acc {
+                                self.ranges.remove(&acc);
+                            }
                             if k == ind.increment {
                                 self.ranges.remove(&ind.var);
                             }

@@ -5,8 +5,10 @@
 //! have known ranges, and the variable of a `while` loop shaped `var v = C; .. while v < E { ..
 //! v = v + K; .. }` (E of known range, K a positive literal, that increment `v`'s only assignment in
 //! the body, and nothing assigning `v` between its declaration and the loop), for the statements up
-//! to its increment. Must never change what a program computes: a range is only used where it
-//! holds on every execution.
+//! to its increment; and accumulators of such a loop (`var s = C` before it, `s = s + X` its only
+//! assignment, at top level of the body, X of known range), bounded by the loop's most iterations.
+//! Must never change what a program computes: a range is only used where it holds on every
+//! execution.
 
 use super::analysis::walk_expr;
 use super::func::FnCx;
@@ -23,6 +25,17 @@ pub(super) struct Induction {
     pub range: Range,
     /// Index in the body's statements of the increment `v = v + K`.
     pub increment: usize,
+    /// Accumulators: `var s = C` before the loop, assigned in the body only by one top-level
+    /// statement `s = s + X` (at this index), with the value they start at.
+    pub accumulators: Vec<(NodeId, i64, usize)>,
+}
+
+impl Induction {
+    /// How many times the body can run at most: the counter grows by at least 1 per iteration
+    /// and stays in its range up to its increment.
+    pub fn max_trips(&self) -> i128 {
+        self.range.1 as i128 - self.range.0 as i128 + 1
+    }
 }
 
 fn fits(lo: i128, hi: i128) -> Option<Range> {
@@ -107,11 +120,77 @@ impl<'m, 'p> FnCx<'m, 'p> {
         if body.tail.as_ref().is_some_and(|t| assigns_expr(t, var, self)) || lo > hi {
             return None;
         }
+        let accumulators = body
+            .stmts
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| self.accumulator(s, var, body, before).map(|(acc, c)| (acc, c, k)))
+            .collect();
         Some(Induction {
             var,
             range: (lo, hi),
             increment: increment?,
+            accumulators,
         })
+    }
+
+    /// `s = s + X` (or `X + s`) where `s` is a `var` declared with a literal before the loop,
+    /// assigned nowhere else in the loop nor between its declaration and the loop: `s` and where
+    /// it starts.
+    fn accumulator(
+        &self,
+        stmt: &Stmt,
+        counter: NodeId,
+        body: &Block,
+        before: &[Stmt],
+    ) -> Option<(NodeId, i64)> {
+        let StmtKind::Assign(x, e) = &stmt.kind else {
+            return None;
+        };
+        let Some(&Res::Local(acc)) = self.m.checked.resolutions.get(&x.id) else {
+            return None;
+        };
+        let ExprKind::Binary(BinOp::Add, l, r) = &e.kind else {
+            return None;
+        };
+        let other = if self.is(l, acc) {
+            r
+        } else if self.is(r, acc) {
+            l
+        } else {
+            return None;
+        };
+        if acc == counter
+            || !self.m.checked.mutable.contains(&acc)
+            || self.m.facts.boxed.contains(&acc)
+            || assigns_expr(other, acc, self)
+            || mentions(other, acc, self)
+        {
+            return None;
+        }
+        let assignments = body.stmts.iter().filter(|s| assigns_stmt(s, acc, self)).count();
+        if assignments != 1 || body.tail.as_ref().is_some_and(|t| assigns_expr(t, acc, self)) {
+            return None;
+        }
+        let decl = before
+            .iter()
+            .rposition(|s| matches!(&s.kind, StmtKind::Var(v, _) if v.id == acc))?;
+        let StmtKind::Var(_, init) = &before[decl].kind else {
+            return None;
+        };
+        let (c, _) = self.range_of(init).filter(|r| r.0 == r.1)?;
+        if before[decl + 1..].iter().any(|s| assigns_stmt(s, acc, self)) {
+            return None;
+        }
+        Some((acc, c))
+    }
+
+    /// The range of accumulator `acc` (starting at `start`) before any of at most `trips`
+    /// additions of values in `step`, which also bounds it after them.
+    pub(super) fn accumulator_range(start: i64, step: Range, trips: i128) -> Option<Range> {
+        let lo = start as i128 + trips * (step.0 as i128).min(0);
+        let hi = start as i128 + trips * (step.1 as i128).max(0);
+        fits(lo, hi)
     }
 
     fn is(&self, e: &Expr, var: NodeId) -> bool {
@@ -144,6 +223,15 @@ fn range_bin(op: BinOp, a: Range, b: Range) -> Option<Range> {
         }
         _ => None,
     }
+}
+
+/// Whether `e` reads local `var` anywhere.
+fn mentions(e: &Expr, var: NodeId, cx: &FnCx<'_, '_>) -> bool {
+    let mut found = false;
+    walk_expr(e, &mut |x| {
+        found |= matches!(x.kind, ExprKind::Var(_)) && cx.is_ident(x.id, var)
+    });
+    found
 }
 
 /// Whether `s` (anywhere inside it) assigns local `var`.

@@ -83,4 +83,3 @@ pub fn string_object_size(len: u64) -> u64 {
 /// Trap codes of TEL's run-time errors (`TrapCode::User(n)`); arithmetic errors use the engine's own.
 pub const TRAP_INDEX_OUT_OF_BOUNDS: u16 = 1;
 pub const TRAP_OUT_OF_MEMORY: u16 = 2;
-pub const TRAP_UNHANDLED_EFFECT: u16 = 3;

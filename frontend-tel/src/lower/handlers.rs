@@ -71,11 +71,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             let Res::Effect(eff) = self.m.checked.res(c.effect.id) else {
                 panic!("lowering: clause of a non-effect");
             };
-            self.m.lambda_count += 1;
-            let id = self.m.reserve(
-                &format!("clause{}_{}", self.m.lambda_count, c.effect.name),
-                c.params.len() + 1,
-            );
+            let id = self.m.reserve();
             let idx = self.m.table_slot(id);
             self.store(rec, HND_CLAUSES + 16 * j as i32, imm(eff as i64));
             self.store(rec, HND_CLAUSES + 16 * j as i32 + 8, imm(idx));

@@ -122,7 +122,6 @@ struct ModuleCx<'p> {
     max_arity: usize,
     /// Address of the partial-application table (patched once `max_arity` is final).
     pap_table_addr: i64,
-    lambda_count: usize,
     /// The function of each lambda expression (by the body's node), reserved on first need.
     lambda_funcs: HashMap<NodeId, FuncId>,
     /// Per flow: the lambda expression its body only returns (`return \x -> ..;`), if so.
@@ -157,7 +156,6 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         facts,
         max_arity: 3,
         pap_table_addr: 0,
-        lambda_count: 0,
         lambda_funcs: HashMap::new(),
         returns_lambda: Vec::new(),
         flow_decls: Vec::new(),
@@ -200,13 +198,10 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
 }
 
 impl<'p> ModuleCx<'p> {
-    /// Reserves a function id for a function of `params` i64 parameters and one i64 result.
-    fn reserve(&mut self, name: &str, params: usize) -> FuncId {
-        let _ = params;
+    /// Reserves a function id; [`ModuleCx::define`] gives it its function later.
+    fn reserve(&mut self) -> FuncId {
         self.funcs.push(None);
-        let id = FuncId((self.funcs.len() - 1) as u32);
-        let _ = name;
-        id
+        FuncId((self.funcs.len() - 1) as u32)
     }
 
     fn define(&mut self, id: FuncId, f: Function) {
@@ -218,8 +213,7 @@ impl<'p> ModuleCx<'p> {
         if let Some(&f) = self.lambda_funcs.get(&body.id) {
             return f;
         }
-        self.lambda_count += 1;
-        let id = self.reserve(&format!("lambda{}", self.lambda_count), params.len() + 1);
+        let id = self.reserve();
         self.lambda_funcs.insert(body.id, id);
         let captures = analysis::free_locals(body, params, self.checked);
         self.pending.push_back(Pending::Lambda {
@@ -236,8 +230,7 @@ impl<'p> ModuleCx<'p> {
         if let Some(id) = self.flow_funcs[i] {
             return id;
         }
-        let flow = self.flow_decls[i];
-        let id = self.reserve(&format!("flow_{}", flow.name.name), flow.params.len().max(1));
+        let id = self.reserve();
         self.flow_funcs[i] = Some(id);
         self.flow_queue.push_back(i);
         id
@@ -332,7 +325,7 @@ impl<'p> ModuleCx<'p> {
         // Flows take no environment; a closure's code does: an adapter drops it.
         let flow = self.need_flow(i);
         let name = format!("flowv_{}", self.flow_decls[i].name.name);
-        let f = self.reserve(&name, arity + 1);
+        let f = self.reserve();
         let mut cx = func::FnCx::new(self, &name, arity + 1);
         let args = (1..=arity).map(|k| cx.b.param(k).into()).collect();
         let r = cx.call(flow, args);

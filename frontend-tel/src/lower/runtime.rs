@@ -22,7 +22,7 @@ impl ModuleCx<'_> {
         if let Some(&f) = self.apply_funcs.get(&n) {
             return f;
         }
-        let f = self.reserve(&format!("apply_{n}"), n + 1);
+        let f = self.reserve();
         self.apply_funcs.insert(n, f);
         f
     }
@@ -33,7 +33,7 @@ impl ModuleCx<'_> {
             return f;
         }
         let name = format!("builtin_{b:?}");
-        let f = self.reserve(&name, b.arity() + 1);
+        let f = self.reserve();
         self.builtin_funcs.insert(b, f);
         let mut cx = FnCx::new(self, &name, b.arity() + 1);
         let p = |cx: &FnCx<'_, '_>, i: usize| -> Operand { cx.b.param(i).into() };
@@ -85,7 +85,7 @@ impl ModuleCx<'_> {
         let info = self.checked.effects[eff].clone();
         let k = info.params.len();
         let name = format!("perform_{}", info.name);
-        let f = self.reserve(&name, k);
+        let f = self.reserve();
         self.perform_funcs.insert(eff, f);
         let handled = self.facts.handled.contains(&eff);
         let mut cx = FnCx::new(self, &name, k);
@@ -150,7 +150,7 @@ impl ModuleCx<'_> {
             return f;
         }
         let name = format!("eq_{}", self.eq_funcs.len());
-        let f = self.reserve(&name, 2);
+        let f = self.reserve();
         self.eq_funcs.insert(ty.clone(), f);
         let mut cx = FnCx::new(self, &name, 2);
         let (a, b) = (cx.b.param(0), cx.b.param(1));
@@ -290,7 +290,7 @@ fn standard_effect(cx: &mut FnCx<'_, '_>, name: &str, args: &[Operand]) -> Opera
 pub(super) fn entry(m: &mut ModuleCx<'_>) {
     let main = m.checked.main;
     let n = m.checked.flows[main].params.len();
-    let f = m.reserve(ENTRY, n);
+    let f = m.reserve();
     let target = m.need_flow(main);
     let mut cx = FnCx::new(m, ENTRY, n);
     let mut args: Vec<Operand> = (0..n).map(|i| Operand::from(cx.b.param(i))).collect();
@@ -406,7 +406,7 @@ fn apply(m: &mut ModuleCx<'_>, n: usize) -> causeway_engine::ir::Function {
 /// `@pap_K_R(env, b1..bR)`: a partial application of `K` arguments receiving the other `R`.
 fn pap(m: &mut ModuleCx<'_>, k: usize, r: usize) -> FuncId {
     let name = format!("pap_{k}_{r}");
-    let f = m.reserve(&name, r + 1);
+    let f = m.reserve();
     let full = m.apply_func(k + r);
     let mut cx = FnCx::new(m, &name, r + 1);
     let env = cx.b.param(0);

@@ -7,7 +7,7 @@
 use super::checker::{check_unique, diag, CResult, Checker, EffectSig, FlowSig};
 use super::standard_effects;
 use super::unify::{Shape, Table, Ty};
-use crate::ast::{EffectDecl, FlowDecl, Item, TypeExpr, TypeExprKind};
+use crate::ast::{EffectDecl, FlowDecl, Ident, Item, Param, TypeExpr, TypeExprKind};
 use crate::diag::{Diag, ErrorKind, Span};
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -45,16 +45,7 @@ impl<'p> Checker<'p> {
     }
 
     fn declare_effect(&mut self, decl: &'p EffectDecl) -> CResult<()> {
-        check_unique(decl.params.iter().map(|p| &p.name), "parameter")?;
-        let mut params = Vec::with_capacity(decl.params.len());
-        for p in &decl.params {
-            let ty = self.type_expr(&p.ty)?;
-            self.set_ty(p.name.id, ty, p.name.span)?;
-            params.push(ty);
-        }
-        let ret = self.type_expr(&decl.ret)?;
-        let fn_ty = self.table.func_n(&params, ret);
-        self.set_ty(decl.name.id, fn_ty, decl.name.span)?;
+        let (params, ret, fn_ty) = self.signature(&decl.name, &decl.params, &decl.ret)?;
         if let Some(&index) = self.effect_index.get(decl.name.name.as_str()) {
             // Only standard effects can be in the index here (declared duplicates were refused).
             let standard = &self.effects[index];
@@ -97,16 +88,7 @@ impl<'p> Checker<'p> {
         if self.flow_index.contains_key(name) {
             return Err(duplicate("flow", name, decl.name.span));
         }
-        check_unique(decl.params.iter().map(|p| &p.name), "parameter")?;
-        let mut params = Vec::with_capacity(decl.params.len());
-        for p in &decl.params {
-            let ty = self.type_expr(&p.ty)?;
-            self.set_ty(p.name.id, ty, p.name.span)?;
-            params.push(ty);
-        }
-        let ret = self.type_expr(&decl.ret)?;
-        let fn_ty = self.table.func_n(&params, ret);
-        self.set_ty(decl.name.id, fn_ty, decl.name.span)?;
+        let (params, ret, fn_ty) = self.signature(&decl.name, &decl.params, &decl.ret)?;
         self.flow_index.insert(name, self.flows.len());
         self.flows.push(FlowSig {
             name: name.to_string(),
@@ -117,6 +99,22 @@ impl<'p> Checker<'p> {
             span: decl.span,
         });
         Ok(())
+    }
+
+    /// A written signature (of an effect or a flow): its parameter types (recorded on the
+    /// parameters), its result type and its function type (recorded on the name).
+    fn signature(&mut self, name: &Ident, params: &[Param], ret: &TypeExpr) -> CResult<(Vec<Ty>, Ty, Ty)> {
+        check_unique(params.iter().map(|p| &p.name), "parameter")?;
+        let mut tys = Vec::with_capacity(params.len());
+        for p in params {
+            let ty = self.type_expr(&p.ty)?;
+            self.set_ty(p.name.id, ty, p.name.span)?;
+            tys.push(ty);
+        }
+        let ret = self.type_expr(ret)?;
+        let fn_ty = self.table.func_n(&tys, ret);
+        self.set_ty(name.id, fn_ty, name.span)?;
+        Ok((tys, ret, fn_ty))
     }
 
     fn find_main(&mut self) -> CResult<()> {

@@ -471,16 +471,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
                     .take()
                     .filter(|(id, _)| *id == e.id)
                     .map(|(_, i)| i);
-                let (head, bodyb, exit) = (
-                    self.b.create_block(),
-                    self.b.create_block(),
-                    self.b.create_block(),
-                );
-                self.b.jump(head);
-                self.b.switch_to_block(head);
-                let cv = self.expr(c)?;
-                self.b.brif(cv, bodyb, exit);
-                self.b.switch_to_block(bodyb);
+                let (head, exit) = self.loop_head(|cx| cx.expr(c))?;
                 match counter {
                     // The counter's range holds from the loop test to its increment.
                     Some(ind) => {
@@ -659,6 +650,25 @@ impl<'m, 'p> FnCx<'m, 'p> {
         Ok(r.into())
     }
 
+    /// A loop's header (the target of its back edge) testing `cond`, left in the body's block:
+    /// the header and the exit.
+    fn loop_head(
+        &mut self,
+        cond: impl FnOnce(&mut Self) -> Result<Operand, Diag>,
+    ) -> Result<(BlockId, BlockId), Diag> {
+        let (head, body, exit) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.jump(head);
+        self.b.switch_to_block(head);
+        let c = cond(self)?;
+        self.b.brif(c, body, exit);
+        self.b.switch_to_block(body);
+        Ok((head, exit))
+    }
+
     pub(super) fn for_loop(
         &mut self,
         i: &'p Ident,
@@ -672,16 +682,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         self.b.copy(end, end_v);
         let iv = self.tmp();
         self.b.copy(iv, start);
-        let (head, bodyb, exit) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.jump(head);
-        self.b.switch_to_block(head);
-        let c = self.cmp(Cond::LtS, iv, end);
-        self.b.brif(c, bodyb, exit);
-        self.b.switch_to_block(bodyb);
+        let (head, exit) = self.loop_head(|cx| Ok(cx.cmp(Cond::LtS, iv, end).into()))?;
         // Each iteration binds a fresh immutable `i` (a closure captures that iteration's value).
         let cur = self.tmp();
         self.b.copy(cur, iv);

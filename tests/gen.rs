@@ -457,5 +457,6 @@ pub fn random_module(seed: u64) -> Module {
         }],
         table: (0..n_funcs as u32).map(FuncId).collect(),
         funcs,
+        dynamic: None,
     }
 }

@@ -75,6 +75,9 @@ pub fn instantiate(
     }
 }
 
+/// Produces dynamic functions for [`run_resolving`].
+pub type TestResolver = Arc<dyn Fn(u64) -> Result<causeway_engine::ir::Function, String> + Send + Sync>;
+
 /// Runs `entry` with `fuel`; on `OutOfFuel`, adds `refuel` (if any) and resumes, up to `max_stops`.
 pub fn run(
     module: &Arc<Module>,
@@ -83,6 +86,19 @@ pub fn run(
     args: &[i64],
     fuel: Option<u64>,
     refuel: Option<u64>,
+) -> Outcome {
+    run_resolving(module, tier, entry, args, fuel, refuel, None)
+}
+
+/// [`run`] with a resolver for the module's dynamic slots.
+pub fn run_resolving(
+    module: &Arc<Module>,
+    tier: Tier,
+    entry: &str,
+    args: &[i64],
+    fuel: Option<u64>,
+    refuel: Option<u64>,
+    resolver: Option<TestResolver>,
 ) -> Outcome {
     let output = Arc::new(Mutex::new(Vec::new()));
     let mut linker = test_linker(output.clone());
@@ -100,6 +116,9 @@ pub fn run(
         ..Default::default()
     };
     let mut inst = instantiate(module, tier, &mut linker, config);
+    if let Some(r) = resolver {
+        inst.set_resolver(move |slot| r(slot));
+    }
     let mut stop = inst.call(entry, args).expect("call");
     let mut fuel_stops = 0;
     while stop == Stop::OutOfFuel {

@@ -32,6 +32,12 @@ pub enum HostCall {
 /// Host call dispatch: `(import, args, memory, globals)`.
 pub type HostDispatch<'a> = dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64]) -> HostCall + 'a;
 
+/// Produces the (verified) function of a dynamic slot the first time a `call_dyn` reaches it.
+pub type Resolve<'a> = dyn FnMut(u64) -> Result<crate::ir::Function, String> + 'a;
+
+/// The embedder's producer of dynamic functions, as an instance keeps it.
+pub type Resolver = Box<dyn FnMut(u64) -> Result<crate::ir::Function, String> + Send>;
+
 /// Breakpoints and single-stepping: which `mark` sites stop the run.
 #[derive(Clone, Debug, Default)]
 pub struct DebugSites {
@@ -59,5 +65,6 @@ pub struct Env<'a> {
     /// Nonzero when another thread asked the run to stop; the tier clears it when it stops.
     pub interrupt: &'a AtomicI64,
     pub host: &'a mut HostDispatch<'a>,
+    pub resolve: &'a mut Resolve<'a>,
     pub debug: &'a DebugSites,
 }

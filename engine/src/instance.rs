@@ -8,7 +8,7 @@
 //! terminal stops abandon the coroutine (its frames hold nothing that needs dropping).
 //! The interpreter tier runs against the very same state. This module must never generate code.
 
-use crate::exec::{Counters, DebugSites, Env, HostCall};
+use crate::exec::{Counters, DebugSites, Env, HostCall, Resolver};
 use crate::host::{HostCtx, HostFn, HostOutcome, Linker};
 use crate::interp::Interpreter;
 use crate::ir::{self, FuncId, ImportId, ImportKind, Module};
@@ -126,6 +126,13 @@ struct RunState {
     stopped_site: Option<LocEntry>,
     /// Lowest usable address of the guest stack (JIT); its guard page lies just below.
     guest_stack_limit: usize,
+    /// Produces the functions of dynamic slots (see `ir::DynamicDecl`).
+    resolver: Option<Resolver>,
+    /// JIT: native code address per dynamic slot, 0 until resolved (`VmContext::dyn_table`).
+    dyn_table: Vec<usize>,
+    /// JIT: the compiled dynamic functions, in resolution order (their `FuncId`s follow the
+    /// module's, their loc ids follow the module's code's).
+    dyn_code: Vec<CompiledModule>,
 }
 
 /// The largest fuel balance (see `build`).
@@ -175,6 +182,10 @@ impl Drop for StateBox {
 /// The state pointer as the guest coroutine's closure captures it.
 #[derive(Clone, Copy)]
 struct StatePtr(*mut RunState);
+
+// SAFETY: a `StatePtr` only crosses to the parent stack of the same thread (`on_parent_stack`,
+// whose `Send` bound is about threads); the state is never touched from two places at once.
+unsafe impl Send for StatePtr {}
 
 enum Tier {
     Jit {
@@ -290,6 +301,7 @@ impl Instance {
                 debug_frame: std::ptr::null_mut(),
                 run_state: std::ptr::null_mut(),
                 stack_limit: 0,
+                dyn_table: std::ptr::null(),
             },
             memory,
             globals,
@@ -306,7 +318,15 @@ impl Instance {
             values: Vec::new(),
             stopped_site: None,
             guest_stack_limit: 0,
+            resolver: None,
+            dyn_table: Vec::new(),
+            dyn_code: Vec::new(),
         });
+        if let (Some(d), true) = (&state.module.dynamic, state.compiled.is_some()) {
+            // Zeroed pages are only touched when a slot is resolved: a large table costs little.
+            state.dyn_table = vec![0; d.slots as usize];
+        }
+        state.vmctx.dyn_table = state.dyn_table.as_ptr();
         state.vmctx.globals = state.globals.as_mut_ptr();
         state.vmctx.run_state = state.ptr() as *mut u8;
         Ok(Instance {
@@ -321,6 +341,16 @@ impl Instance {
 
     pub fn module(&self) -> &Arc<Module> {
         &self.state.module
+    }
+
+    /// Sets the function that produces the code of dynamic slots (see `ir::DynamicDecl`) the first
+    /// time a `call_dyn` reaches them. Its failures (and panics) stop the run with
+    /// `Stop::ResolveError`.
+    pub fn set_resolver(
+        &mut self,
+        resolver: impl FnMut(u64) -> Result<ir::Function, String> + Send + 'static,
+    ) {
+        self.state.resolver = Some(Box::new(resolver));
     }
 
     pub fn memory(&self) -> &GuestMemory {
@@ -507,6 +537,8 @@ impl Instance {
                 let st = &mut *self.state;
                 let hosts = &mut st.hosts;
                 let module = &st.module;
+                let resolver = &mut st.resolver;
+                let mut resolve = |slot: u64| produce_dynamic(resolver, module, slot);
                 let mut dispatch =
                     |import: ImportId, args: &[i64], mem: &mut GuestMemory, globals: &mut [i64]| {
                         let n = module.imports[import.0 as usize].sig.results.len();
@@ -525,6 +557,7 @@ impl Instance {
                     // SAFETY: vmctx.interrupt points into `st.interrupt`, alive as long as the state.
                     interrupt: unsafe { &*st.vmctx.interrupt },
                     host: &mut dispatch,
+                    resolve: &mut resolve,
                     debug: &st.debug,
                 };
                 interp.run(&mut env)
@@ -723,6 +756,35 @@ unsafe fn suspend(state: *mut RunState, stop: Stop) {
 unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, values: *mut i64, loc_id: u32) {
     // SAFETY: JIT code passes its own vmctx, whose run_state points at the live RunState.
     let state = unsafe { (*vmctx).run_state as *mut RunState };
+    if import == RESOLVE_IMPORT {
+        // SAFETY: `values` is the caller's slot area, which holds at least one value.
+        let value = unsafe { &mut *values };
+        let slot = *value as u64;
+        // Compiling needs more stack than the guest stack promises below its deepest frame.
+        // SAFETY: the yielder lives as long as the coroutine we run on.
+        let yielder = unsafe { &*(*state).yielder };
+        let target = StatePtr(state);
+        let resolved = yielder.on_parent_stack(move || {
+            let target = target;
+            // SAFETY: the run loop waits in `resume` while guest code (and this) runs.
+            resolve_jit(unsafe { &mut *target.0 }, slot)
+        });
+        // SAFETY: as above; the closure's borrow has ended.
+        let st = unsafe { &mut *state };
+        let message = match resolved {
+            Ok(code) => {
+                *value = code as i64;
+                return;
+            }
+            Err(message) => message,
+        };
+        let loc = st.loc_entry(loc_id).and_then(|e| e.loc);
+        let stop = Stop::ResolveError { slot, message, loc };
+        loop {
+            // SAFETY: on the guest coroutine; a resolution error is terminal and never resumed.
+            unsafe { suspend(state, stop.clone()) };
+        }
+    }
     let import = ImportId(import);
     let outcome = {
         // SAFETY: the run loop waits in `resume` while guest code runs; `values` fits every slot.
@@ -753,11 +815,7 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
                 })
             }
             Dispatched::Error(message) => {
-                let loc = st
-                    .compiled
-                    .as_ref()
-                    .and_then(|c| c.loc(loc_id))
-                    .and_then(|l| l.loc);
+                let loc = st.loc_entry(loc_id).and_then(|l| l.loc);
                 Some(Stop::HostError { import, message, loc })
             }
         }
@@ -768,6 +826,40 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
         // SAFETY: resumed: the embedder supplied the results (checked in `resume`).
         unsafe { (*state).suspended = None };
     }
+}
+
+/// The embedder's function for dynamic slot `slot` of `module`, verified.
+fn produce_dynamic(
+    resolver: &mut Option<Resolver>,
+    module: &Module,
+    slot: u64,
+) -> Result<ir::Function, String> {
+    let resolver = resolver
+        .as_mut()
+        .ok_or("the instance has no resolver for dynamic slots")?;
+    let func = match catch_unwind(AssertUnwindSafe(|| resolver(slot))) {
+        Ok(r) => r?,
+        Err(panic) => {
+            let msg = crate::host::panic_message(&*panic);
+            return Err(format!("the resolver panicked: {msg}"));
+        }
+    };
+    ir::verify::verify_dynamic_function(module, &func).map_err(|e| e.to_string())?;
+    Ok(func)
+}
+
+/// Produces, compiles and installs the code of dynamic slot `slot`; returns its address.
+fn resolve_jit(st: &mut RunState, slot: u64) -> Result<usize, String> {
+    let func = produce_dynamic(&mut st.resolver, &st.module, slot)?;
+    let compiled = st.compiled.as_ref().ok_or("JIT code expected")?;
+    let id = FuncId((st.module.funcs.len() + st.dyn_code.len()) as u32);
+    let loc_base = st.dyn_code.last().map_or(compiled.loc_end(), |c| c.loc_end());
+    let code = CompiledModule::compile_dynamic(&st.module, func, id, loc_base, compiled.options)
+        .map_err(|e| e.to_string())?;
+    let addr = code.func_addr(FuncId(0));
+    st.dyn_table[slot as usize] = addr;
+    st.dyn_code.push(code);
+    Ok(addr)
 }
 
 /// The slow path of check points, trap terminators and breakpoint sites (`VmContext::stop`).
@@ -809,7 +901,7 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
             // SAFETY: as above.
             let st = unsafe { &mut *state };
             let code = decode_trap((payload >> 32) as u32);
-            let entry = st.compiled.as_ref().and_then(|c| c.loc(payload as u32));
+            let entry = st.loc_entry(payload as u32);
             let trap = Trap {
                 code,
                 loc: entry.and_then(|e| e.loc),
@@ -824,9 +916,30 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
     }
 }
 
+impl RunState {
+    /// The location that loc id `id` names, in the module's code or in a dynamic function's.
+    fn loc_entry(&self, id: u32) -> Option<LocEntry> {
+        let base = self.compiled.as_ref()?;
+        if id < base.loc_end() {
+            return base.loc(id);
+        }
+        let i = self.dyn_code.partition_point(|c| c.loc_end() <= id);
+        self.dyn_code.get(i)?.loc(id)
+    }
+
+    /// The compiled code that native `pc` lies in.
+    fn code_at(&self, pc: usize) -> Option<&CompiledModule> {
+        let base = self.compiled.as_deref()?;
+        if base.contains_pc(pc) {
+            return Some(base);
+        }
+        self.dyn_code.iter().find(|c| c.contains_pc(pc))
+    }
+}
+
 impl FaultHandler for RunState {
     unsafe fn on_fault(&self, signal: i32, pc: usize, sp: usize, fault_addr: usize) -> Option<Redirect> {
-        let compiled = self.compiled.as_ref()?;
+        let compiled = self.code_at(pc)?;
         let th = self.trap_handler.as_ref()?;
         if !th.stack_ptr_in_bounds(sp) {
             return None;

@@ -33,6 +33,7 @@ use crate::ir::{
     Type, UnOp, Var,
 };
 use crate::stop::{Stop, Trap};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -77,9 +78,18 @@ enum State {
 enum Flow {
     /// Call `FuncId` with `Interpreter::args`.
     Call(FuncId),
+    /// Call dynamic slot `u64`, which has no function yet, with `Interpreter::args`.
+    Resolve(u64),
     /// The frame returns `Interpreter::args`.
     Return,
     Stop(Stop),
+}
+
+/// Why `exec` returned.
+enum Exit {
+    Stop(Stop),
+    /// A `call_dyn` reached this slot, which has no function yet.
+    Resolve(u64),
 }
 
 /// A read-only view of one frame, for debuggers and inspection.
@@ -109,6 +119,8 @@ pub struct Interpreter {
     entry: FuncId,
     /// The stop that ended the last run (returned again by `run` while `state` is `Done`).
     last: Option<Stop>,
+    /// Resolved dynamic slots and the function each got (appended to `module`).
+    dynamic: HashMap<u64, FuncId>,
 }
 
 impl Interpreter {
@@ -117,17 +129,7 @@ impl Interpreter {
         let info = module
             .funcs
             .iter()
-            .map(|f| {
-                let checks = fuel::check_points(f);
-                f.blocks
-                    .iter()
-                    .zip(checks)
-                    .map(|(b, check)| BlockInfo {
-                        cost: fuel::block_cost(module.metering, b) as i64,
-                        check,
-                    })
-                    .collect()
-            })
+            .map(|f| block_info(module.metering, f))
             .collect();
         Interpreter {
             module,
@@ -138,6 +140,7 @@ impl Interpreter {
             state: State::Done,
             entry: FuncId(0),
             last: None,
+            dynamic: HashMap::new(),
         }
     }
 
@@ -247,8 +250,6 @@ impl Interpreter {
     /// Runs until a stop. After a resumable stop (`OutOfFuel`, `Interrupted`, `Breakpoint`,
     /// `HostSuspended`) calling it again continues exactly where the run stopped.
     pub fn run(&mut self, env: &mut Env<'_>) -> Stop {
-        let module = Arc::clone(&self.module);
-        let m = &*module;
         let stop = match self.state {
             State::Done => {
                 return self.last.clone().unwrap_or(Stop::Trap(Trap {
@@ -259,19 +260,21 @@ impl Interpreter {
             }
             State::Enter => {
                 let entry = self.entry;
-                match self.enter(m, env, entry) {
+                let module = Arc::clone(&self.module);
+                match self.enter(&module, env, entry) {
                     Some(stop) => stop,
-                    None => self.exec(m, env),
+                    None => self.exec_resolving(env),
                 }
             }
             State::Check => match check(env) {
                 Some(stop) => stop,
-                None => self.exec(m, env),
+                None => self.exec_resolving(env),
             },
-            State::Continue => self.exec(m, env),
+            State::Continue => self.exec_resolving(env),
             State::AwaitHost => {
                 let fr = self.frames.last().expect("a suspended run has a frame");
-                let inst = &m.funcs[fr.func as usize].blocks[fr.block as usize].insts[fr.ip as usize];
+                let inst =
+                    &self.module.funcs[fr.func as usize].blocks[fr.block as usize].insts[fr.ip as usize];
                 let InstKind::HostCall { import, .. } = inst.kind else {
                     unreachable!("a suspended frame stands at a hostcall")
                 };
@@ -286,12 +289,42 @@ impl Interpreter {
             Stop::OutOfFuel | Stop::Interrupted => State::Check,
             Stop::Breakpoint { .. } => State::Continue,
             Stop::HostSuspended { .. } => State::AwaitHost,
-            Stop::Finished(_) | Stop::Trap(_) | Stop::HostError { .. } => {
+            Stop::Finished(_) | Stop::Trap(_) | Stop::HostError { .. } | Stop::ResolveError { .. } => {
                 self.last = Some(stop.clone());
                 State::Done
             }
         };
         stop
+    }
+
+    /// Runs the dispatch loop, resolving dynamic slots as calls reach them. The module is not
+    /// borrowed while a slot resolves, because the resolved function is appended to it (it gets the
+    /// next `FuncId`, as in the JIT).
+    fn exec_resolving(&mut self, env: &mut Env<'_>) -> Stop {
+        loop {
+            let module = Arc::clone(&self.module);
+            let slot = match self.exec(&module, env) {
+                Exit::Stop(stop) => return stop,
+                Exit::Resolve(slot) => slot,
+            };
+            drop(module);
+            let loc = self.frames.last().and_then(|fr| {
+                let f = &self.module.funcs[fr.func as usize];
+                f.blocks[fr.block as usize].insts[fr.ip as usize].loc
+            });
+            let func = match (env.resolve)(slot) {
+                Ok(func) => func,
+                Err(message) => return Stop::ResolveError { slot, message, loc },
+            };
+            let id = FuncId(self.module.funcs.len() as u32);
+            self.info.push(block_info(self.module.metering, &func));
+            Arc::make_mut(&mut self.module).funcs.push(func);
+            self.dynamic.insert(slot, id);
+            let module = Arc::clone(&self.module);
+            if let Some(stop) = self.enter(&module, env, id) {
+                return stop;
+            }
+        }
     }
 
     /// Enters `callee` with `self.args`: counts depth, pushes its frame, charges and checks its entry
@@ -318,8 +351,9 @@ impl Interpreter {
         charge_and_check(env, self.info[callee.0 as usize][0])
     }
 
-    /// The dispatch loop: runs the top frame from its `ip` until a stop.
-    fn exec(&mut self, m: &Module, env: &mut Env<'_>) -> Stop {
+    /// The dispatch loop: runs the top frame from its `ip` until a stop, or until a `call_dyn`
+    /// reaches a slot that has no function yet (its arguments are in `self.args`).
+    fn exec(&mut self, m: &Module, env: &mut Env<'_>) -> Exit {
         let debug = !env.debug.is_empty();
         loop {
             // (Re)load the top frame: on entry and after every call and return.
@@ -431,6 +465,19 @@ impl Interpreter {
                             self.args.extend(args.iter().map(|a| val(vars, *a)));
                             break 'insts Some(Flow::Call(target));
                         }
+                        InstKind::CallDyn { slot, args, .. } => {
+                            let slot = unsigned(types, *slot, val(vars, *slot));
+                            if m.dynamic.as_ref().is_none_or(|d| slot >= d.slots) {
+                                let code = TrapCode::BadIndirectTarget;
+                                break 'insts Some(Flow::Stop(trap(code, inst.loc, fid)));
+                            }
+                            self.args.clear();
+                            self.args.extend(args.iter().map(|a| val(vars, *a)));
+                            match self.dynamic.get(&slot) {
+                                Some(&callee) => break 'insts Some(Flow::Call(callee)),
+                                None => break 'insts Some(Flow::Resolve(slot)),
+                            }
+                        }
                         InstKind::HostCall { import, args, dsts } => {
                             let sig = &m.imports[import.0 as usize].sig;
                             self.args.clear();
@@ -528,10 +575,11 @@ impl Interpreter {
             fr.block = bi as u32;
             fr.ip = ip as u32;
             match flow {
-                Flow::Stop(stop) => return stop,
+                Flow::Stop(stop) => return Exit::Stop(stop),
+                Flow::Resolve(slot) => return Exit::Resolve(slot),
                 Flow::Call(callee) => {
                     if let Some(stop) = self.enter(m, env, callee) {
-                        return stop;
+                        return Exit::Stop(stop);
                     }
                 }
                 Flow::Return => {
@@ -541,10 +589,12 @@ impl Interpreter {
                     self.vals.truncate(base);
                     env.counters.depth = env.counters.depth.wrapping_sub(1);
                     let Some(caller) = self.frames.last_mut() else {
-                        return Stop::Finished(self.args.clone());
+                        return Exit::Stop(Stop::Finished(self.args.clone()));
                     };
                     let cf = &m.funcs[caller.func as usize];
-                    let (InstKind::Call { dsts, .. } | InstKind::CallIndirect { dsts, .. }) =
+                    let (InstKind::Call { dsts, .. }
+                    | InstKind::CallIndirect { dsts, .. }
+                    | InstKind::CallDyn { dsts, .. }) =
                         &cf.blocks[caller.block as usize].insts[caller.ip as usize].kind
                     else {
                         unreachable!("a caller frame stands at a call")
@@ -557,6 +607,27 @@ impl Interpreter {
                 }
             }
         }
+    }
+}
+
+/// Each block's entry cost and whether it is a check point.
+fn block_info(metering: crate::ir::Metering, f: &crate::ir::Function) -> Vec<BlockInfo> {
+    let checks = fuel::check_points(f);
+    f.blocks
+        .iter()
+        .zip(checks)
+        .map(|(b, check)| BlockInfo {
+            cost: fuel::block_cost(metering, b) as i64,
+            check,
+        })
+        .collect()
+}
+
+/// A slot or index operand as an unsigned number: an `i32` variable counts its 32 bits.
+fn unsigned(types: &[Type], op: Operand, v: i64) -> u64 {
+    match op {
+        Operand::Var(x) if types[x.0 as usize] == Type::I32 => v as u32 as u64,
+        _ => v as u64,
     }
 }
 
@@ -841,6 +912,7 @@ mod tests {
                 metered: self.metered,
                 interrupt: &self.interrupt,
                 host: &mut *self.host,
+                resolve: &mut |slot| Err(format!("no resolver for slot {slot}")),
                 debug: &self.debug,
             };
             it.run(&mut env)

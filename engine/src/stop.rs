@@ -38,6 +38,14 @@ pub enum Stop {
         message: String,
         loc: Option<SourceLoc>,
     },
+    /// The function of a dynamic slot could not be produced (the resolver failed, or what it
+    /// returned is invalid or could not be compiled). Not resumable.
+    ResolveError {
+        slot: u64,
+        message: String,
+        /// The `call_dyn` that reached the slot.
+        loc: Option<SourceLoc>,
+    },
     /// A host function asked to suspend: the embedder provides results with
     /// `Instance::set_host_results` and resumes.
     HostSuspended { import: ImportId, args: Vec<i64> },
@@ -65,6 +73,9 @@ impl fmt::Display for Stop {
             Stop::Finished(v) => write!(f, "finished {v:?}"),
             Stop::Trap(t) => t.fmt(f),
             Stop::HostError { message, .. } => write!(f, "host error: {message}"),
+            Stop::ResolveError { slot, message, .. } => {
+                write!(f, "no code for dynamic slot {slot}: {message}")
+            }
             Stop::HostSuspended { import, .. } => write!(f, "suspended in host call {}", import.0),
             Stop::Breakpoint { loc } => write!(f, "breakpoint at {:#x}", loc.0),
             Stop::OutOfFuel => f.write_str("out of fuel"),

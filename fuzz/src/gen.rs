@@ -576,6 +576,7 @@ pub fn generate(data: &[u8]) -> Case {
         imports,
         funcs: vec![main, helper],
         table: vec![HELPER, MAIN],
+        dynamic: None,
     };
     Case { module, opts }
 }

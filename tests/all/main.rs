@@ -6,6 +6,7 @@ mod cli_resources;
 mod corpus;
 mod debug;
 mod differential;
+mod dynamic;
 mod embed;
 mod hostile;
 mod lifecycle;

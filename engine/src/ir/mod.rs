@@ -457,6 +457,14 @@ pub enum InstKind {
         args: Vec<Operand>,
         dsts: Vec<Var>,
     },
+    /// `d0 = call_dyn slot(args)` — calls the function of a dynamic slot (see [`DynamicDecl`]): the
+    /// embedder's resolver produces it the first time the slot is called. A slot beyond the
+    /// declared count traps `bad_indirect_target`.
+    CallDyn {
+        slot: Operand,
+        args: Vec<Operand>,
+        dsts: Vec<Var>,
+    },
     /// `d0 = hostcall @import(args)` — an effect or a runtime helper provided by the embedder.
     HostCall {
         import: ImportId,
@@ -619,6 +627,17 @@ pub enum Metering {
     PerMark,
 }
 
+/// Functions produced while the module runs: slot `i` of `0..slots` holds the function the
+/// instance's resolver returns for `i`, made the first time a `call_dyn` reaches it. This is how a
+/// front end translates lazily (RISC-V: one slot per possible guest pc). A dynamic function has
+/// signature `sig` and may use every instruction but `call` and `call_indirect` (it is compiled
+/// apart from the module's functions, so it reaches other code through `call_dyn` only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DynamicDecl {
+    pub slots: u64,
+    pub sig: Signature,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Module {
     pub memory: MemoryDecl,
@@ -628,6 +647,8 @@ pub struct Module {
     pub funcs: Vec<Function>,
     /// The indirect-call table: `call_indirect` indexes it.
     pub table: Vec<FuncId>,
+    /// Lazily resolved functions, if the front end uses `call_dyn`.
+    pub dynamic: Option<DynamicDecl>,
 }
 
 impl Module {
@@ -662,6 +683,7 @@ impl InstKind {
             | InstKind::GlobalGet { dst, .. } => vec![*dst],
             InstKind::Call { dsts, .. }
             | InstKind::CallIndirect { dsts, .. }
+            | InstKind::CallDyn { dsts, .. }
             | InstKind::HostCall { dsts, .. } => dsts.clone(),
             InstKind::Store { .. } | InstKind::GlobalSet { .. } | InstKind::Mark => Vec::new(),
         }
@@ -678,8 +700,13 @@ impl InstKind {
             InstKind::Store { addr, value, .. } => vec![*addr, *value],
             InstKind::GlobalSet { value, .. } => vec![*value],
             InstKind::Call { args, .. } | InstKind::HostCall { args, .. } => args.clone(),
-            InstKind::CallIndirect { index, args, .. } => {
-                let mut v = vec![*index];
+            InstKind::CallIndirect {
+                index: first, args, ..
+            }
+            | InstKind::CallDyn {
+                slot: first, args, ..
+            } => {
+                let mut v = vec![*first];
                 v.extend(args.iter().copied());
                 v
             }

@@ -20,6 +20,7 @@
 //! global gN: TYPE = INT              ; g0, g1, ... in order
 //! import effect|helper @name SIG
 //! table [@f, @g]
+//! dynamic SLOTS SIG                  ; lazily resolved functions for `call_dyn`
 //! func @name(v0: TYPE, ...) -> RESULTS {
 //!     vars vP: TYPE, ...              ; zero or more lines, numbering continues after the params
 //! block0:
@@ -540,11 +541,12 @@ impl<'a> Parser<'a> {
                     Some("global") => self.global()?,
                     Some("import") => self.import()?,
                     Some("table") => self.table()?,
+                    Some("dynamic") => self.dynamic()?,
                     Some("func") => self.func()?,
                     _ => {
                         return self.expected(
                             "`func` or a directive (`memory`, `metering`, `region`, `data`, `global`, \
-                             `import`, `table`)",
+                             `import`, `table`, `dynamic`)",
                         )
                     }
                 },
@@ -695,6 +697,17 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect_eol("the `table` directive")
+    }
+
+    fn dynamic(&mut self) -> PResult<()> {
+        if self.m.dynamic.is_some() {
+            return self.err("duplicate `dynamic` directive");
+        }
+        self.bump()?;
+        let slots = self.expect_u64("the number of dynamic slots")?;
+        let sig = self.signature()?;
+        self.m.dynamic = Some(super::DynamicDecl { slots, sig });
+        self.expect_eol("the `dynamic` directive")
     }
 
     /// `(T, ...)`
@@ -1111,6 +1124,15 @@ impl<'a> Parser<'a> {
                 InstKind::CallIndirect {
                     sig,
                     index,
+                    args,
+                    dsts: defs,
+                }
+            }
+            "call_dyn" => {
+                let slot = self.operand(f)?;
+                let args = self.args(f)?;
+                InstKind::CallDyn {
+                    slot,
                     args,
                     dsts: defs,
                 }
@@ -1843,7 +1865,7 @@ block0:
             5,
             1,
             "expected `func` or a directive (`memory`, `metering`, `region`, `data`, `global`, `import`, \
-             `table`), found `x`",
+             `table`, `dynamic`), found `x`",
         );
         assert_err("func @ () -> () {\n}\n", 1, 6, "expected a name after `@`");
         assert_err("func @\"\\xff\"() -> () {\n}\n", 1, 6, "name is not valid UTF-8");

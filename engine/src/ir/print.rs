@@ -54,6 +54,9 @@ pub fn print_module(m: &Module) -> String {
         let entries: Vec<String> = m.table.iter().map(|&f| func_ref(m, f)).collect();
         let _ = writeln!(out, "table [{}]", entries.join(", "));
     }
+    if let Some(d) = &m.dynamic {
+        let _ = writeln!(out, "dynamic {} {}", d.slots, print_signature(&d.sig));
+    }
     for f in &m.funcs {
         out.push('\n');
         out.push_str(&print_function(m, f));
@@ -302,6 +305,9 @@ fn inst_body(m: &Module, kind: &InstKind) -> String {
             Op(*index),
             operands(args)
         ),
+        InstKind::CallDyn { slot, args, dsts } => {
+            format!("{}call_dyn {}({})", defs_prefix(dsts), Op(*slot), operands(args))
+        }
         InstKind::HostCall { import, args, dsts } => {
             format!(
                 "{}hostcall {}({})",
@@ -493,6 +499,7 @@ mod tests {
             }],
             funcs: vec![main, other],
             table: vec![],
+            dynamic: None,
         };
         let expected = r#"memory a64 0x100000000
 metering per_mark

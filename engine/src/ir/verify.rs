@@ -29,6 +29,8 @@ pub const MAX_GLOBALS: usize = 100_000;
 pub const MAX_IMPORTS: usize = 100_000;
 /// Most entries in the indirect-call table.
 pub const MAX_TABLE: usize = 100_000;
+/// Most dynamic slots (a RISC-V guest has one per halfword of its code: 64 MiB of code).
+pub const MAX_DYNAMIC_SLOTS: u64 = 1 << 25;
 /// Most declared memory regions: each region is its own host mapping (with its own protection), and
 /// the host limits the number of mappings per process.
 pub const MAX_REGIONS: usize = 4096;
@@ -109,10 +111,38 @@ pub fn verify_module(m: &Module) -> Result<(), VerifyError> {
             ));
         }
     }
+    if let Some(d) = &m.dynamic {
+        if d.slots == 0 || d.slots > MAX_DYNAMIC_SLOTS {
+            return Err(err(
+                "dynamic",
+                format!("{} slots: a module declares 1 to {MAX_DYNAMIC_SLOTS}", d.slots),
+            ));
+        }
+        check_sig_size(&d.sig).map_err(|msg| err("dynamic", msg))?;
+    }
     for f in &m.funcs {
-        FnVerifier { m, f }.verify()?;
+        FnVerifier { m, f, dynamic: false }.verify()?;
     }
     Ok(())
+}
+
+/// Checks a function a resolver produced for one of `m`'s dynamic slots: every rule of a module
+/// function, the declared signature, and no `call`/`call_indirect` (see `ir::DynamicDecl`).
+pub fn verify_dynamic_function(m: &Module, f: &Function) -> Result<(), VerifyError> {
+    let location = || format!("dynamic function {}", name_text(&f.name));
+    let Some(d) = &m.dynamic else {
+        return Err(err(location(), "the module declares no dynamic slots"));
+    };
+    if f.sig != d.sig {
+        return Err(err(
+            location(),
+            format!(
+                "signature {:?} -> {:?} differs from the declared {:?} -> {:?}",
+                f.sig.params, f.sig.results, d.sig.params, d.sig.results
+            ),
+        ));
+    }
+    FnVerifier { m, f, dynamic: true }.verify()
 }
 
 fn err(location: impl Into<String>, message: impl Into<String>) -> VerifyError {
@@ -238,6 +268,8 @@ fn verify_memory(m: &Module) -> Result<(), VerifyError> {
 struct FnVerifier<'a> {
     m: &'a Module,
     f: &'a Function,
+    /// A dynamic function: `call` and `call_indirect` are not allowed.
+    dynamic: bool,
 }
 
 impl FnVerifier<'_> {
@@ -467,6 +499,16 @@ impl FnVerifier<'_> {
             InstKind::GlobalSet { global, value } => {
                 let g = self.global(global.0)?;
                 self.operand_at(*value, g, "value")?;
+            }
+            InstKind::Call { .. } | InstKind::CallIndirect { .. } if self.dynamic => {
+                return Err("a dynamic function reaches other code only through `call_dyn`".into());
+            }
+            InstKind::CallDyn { slot, args, dsts } => {
+                let Some(d) = &self.m.dynamic else {
+                    return Err("`call_dyn` in a module that declares no dynamic slots".into());
+                };
+                self.operand_type(*slot)?;
+                self.call(&d.sig, "the dynamic callee", args, dsts)?;
             }
             InstKind::Call { func, args, dsts } => {
                 let Some(callee) = self.m.funcs.get(func.0 as usize) else {

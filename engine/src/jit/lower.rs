@@ -7,9 +7,9 @@
 //! It must never execute anything or touch code memory.
 
 use super::vmctx::{
-    TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH_LIMIT, OFFSET_FUEL, OFFSET_GLOBALS, OFFSET_HOST_CALL,
-    OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STACK_LIMIT, OFFSET_STOP, OFFSET_TABLE, OFFSET_TABLE_LEN,
-    STOP_TRAP,
+    TableEntry, OFFSET_DEBUG_RELOAD, OFFSET_DEPTH_LIMIT, OFFSET_DYN_TABLE, OFFSET_FUEL, OFFSET_GLOBALS,
+    OFFSET_HOST_CALL, OFFSET_INTERRUPT, OFFSET_MEM_BASE, OFFSET_STACK_LIMIT, OFFSET_STOP, OFFSET_TABLE,
+    OFFSET_TABLE_LEN, RESOLVE_IMPORT, STOP_TRAP,
 };
 use super::CompileOptions;
 use crate::fuel;
@@ -73,6 +73,9 @@ pub struct LowerTables<'a> {
     /// The loc id (Cranelift srcloc) of each site's call, to find it in the compiled code.
     pub site_loc_ids: &'a mut Vec<u32>,
     pub sig_ids: &'a HashMap<Signature, u64>,
+    /// The first loc id of this compilation: code compiled later (dynamic functions) numbers its
+    /// locations after all earlier code's, so that an id names one location instance-wide.
+    pub loc_base: u32,
 }
 
 pub fn clif_type(t: ir::Type) -> types::Type {
@@ -289,7 +292,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             func: self.func_id,
             loc,
         });
-        (self.tables.locs.len() - 1) as u32
+        self.tables.loc_base + (self.tables.locs.len() - 1) as u32
     }
 
     fn set_loc(&mut self, loc: Option<SourceLoc>) -> u32 {
@@ -644,6 +647,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 dsts,
             } => self.call_indirect(sig, *index, args, dsts),
             InstKind::HostCall { import, args, dsts } => self.host_call(*import, args, dsts, loc_id),
+            InstKind::CallDyn { slot, args, dsts } => self.call_dyn(*slot, args, dsts, loc_id),
             InstKind::Mark => {
                 if self.debug_frame.is_some() {
                     if let Some(loc) = inst.loc {
@@ -927,6 +931,61 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.take_results(dsts, results);
     }
 
+    /// `call_dyn`: the slot's code pointer from `VmContext::dyn_table`, or, the first time, from
+    /// the host-call trampoline asked for [`RESOLVE_IMPORT`] (which compiles the slot's function).
+    fn call_dyn(&mut self, slot: Operand, args: &[Operand], dsts: &[Var], loc_id: u32) {
+        let decl = self
+            .module
+            .dynamic
+            .as_ref()
+            .expect("verified: call_dyn needs `dynamic`");
+        let (slots, sig) = (decl.slots, decl.sig.clone());
+        let sty = self.operand_type(slot, ir::Type::I64);
+        let s = self.operand(slot, sty);
+        let s = if sty == ir::Type::I32 {
+            self.b.ins().uextend(types::I64, s)
+        } else {
+            s
+        };
+        let oob = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, s, slots as i64);
+        self.b.ins().trapnz(oob, TRAP_BAD_INDIRECT);
+        let table = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.vmctx,
+            OFFSET_DYN_TABLE,
+        );
+        let off = self.b.ins().ishl_imm_s(s, 3);
+        let entry = self.b.ins().iadd(table, off);
+        let code = self.b.ins().load(types::I64, trusted(), entry, 0);
+        let resolve = self.b.create_block();
+        let call = self.b.create_block();
+        self.b.append_block_param(call, types::I64);
+        self.b.set_cold_block(resolve);
+        self.b.ins().brif(code, call, &[code.into()], resolve, &[]);
+        self.b.switch_to_block(resolve);
+        let hslot = self.host_slot();
+        self.b.ins().stack_store(types::I64, s, hslot, 0);
+        self.call_host_trampoline(RESOLVE_IMPORT, hslot, loc_id);
+        let code = self.b.ins().stack_load(types::I64, types::I64, hslot, 0);
+        self.b.ins().jump(call, &[code.into()]);
+        self.b.switch_to_block(call);
+        let code = self.b.block_params(call)[0];
+        let mut vals = vec![self.vmctx];
+        for (a, &t) in args.iter().zip(&sig.params) {
+            vals.push(self.operand(*a, t));
+        }
+        let sref = self.b.import_signature(clif_signature(&sig));
+        self.flush_dirty();
+        let vals = self.with_depth_and_fuel(vals);
+        let inst = self.b.ins().call_indirect(sref, code, &vals);
+        let results = self.b.inst_results(inst).to_vec();
+        self.take_results(dsts, results);
+    }
+
     /// A guest call's native arguments: `vmctx`, this function's depth, the fuel, then `args`.
     fn with_depth_and_fuel(&mut self, vals: Vec<Value>) -> Vec<Value> {
         let depth = self.depth.expect("the prologue sets the depth");
@@ -955,23 +1014,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     fn host_call(&mut self, import: ir::ImportId, args: &[Operand], dsts: &[Var], loc_id: u32) {
         let imp = &self.module.imports[import.0 as usize];
-        let slot = match self.host_slot {
-            Some(slot) => slot,
-            None => {
-                let n = self
-                    .module
-                    .imports
-                    .iter()
-                    .map(|i| i.sig.params.len().max(i.sig.results.len()))
-                    .max();
-                let size = 8 * n.unwrap_or(1).max(1) as u32;
-                let slot =
-                    self.b
-                        .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
-                self.host_slot = Some(slot);
-                slot
-            }
-        };
+        let slot = self.host_slot();
         for (i, (a, &t)) in args.iter().zip(&imp.sig.params).enumerate() {
             let v = self.operand(*a, t);
             let v = if t == ir::Type::I32 {
@@ -981,6 +1024,37 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             };
             self.b.ins().stack_store(types::I64, v, slot, 8 * i as i32);
         }
+        self.call_host_trampoline(import.0, slot, loc_id);
+        for (i, (d, &t)) in dsts.iter().zip(&imp.sig.results).enumerate() {
+            let v = self
+                .b
+                .ins()
+                .stack_load(types::I64, clif_type(t), slot, 8 * i as i32);
+            self.def(*d, v);
+        }
+    }
+
+    /// The argument/result area of host calls (and slot resolution), created on first use.
+    fn host_slot(&mut self) -> cranelift_codegen::ir::StackSlot {
+        if let Some(slot) = self.host_slot {
+            return slot;
+        }
+        let n = self
+            .module
+            .imports
+            .iter()
+            .map(|i| i.sig.params.len().max(i.sig.results.len()))
+            .max();
+        let size = 8 * n.unwrap_or(1).max(1) as u32;
+        let slot = self
+            .b
+            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
+        self.host_slot = Some(slot);
+        slot
+    }
+
+    /// Calls `VmContext::host_call(vmctx, import, slot, loc_id)` with the fuel in the context.
+    fn call_host_trampoline(&mut self, import: u32, slot: cranelift_codegen::ir::StackSlot, loc_id: u32) {
         let addr = self.b.ins().stack_addr(types::I64, slot, 0);
         let sig = *self.host_sig.get_or_insert_with(|| {
             let s = sysv_sig(&[types::I64, types::I32, types::I64, types::I32]);
@@ -992,19 +1066,12 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.vmctx,
             OFFSET_HOST_CALL,
         );
-        let id = self.b.ins().iconst(types::I32, import.0 as i64);
+        let id = self.b.ins().iconst(types::I32, import as i64);
         let loc = self.b.ins().iconst(types::I32, loc_id as i64);
         self.flush_dirty();
         self.store_fuel();
         self.b.ins().call_indirect(sig, f, &[self.vmctx, id, addr, loc]);
         self.reload_fuel();
-        for (i, (d, &t)) in dsts.iter().zip(&imp.sig.results).enumerate() {
-            let v = self
-                .b
-                .ins()
-                .stack_load(types::I64, clif_type(t), slot, 8 * i as i32);
-            self.def(*d, v);
-        }
     }
 
     /// Debuggable code: spill what changed, then a patchable call to the site stub, then reload the
@@ -1127,7 +1194,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 /// it runs). `call_indirect` is covered: it always stores the fuel first, being a call.
 fn may_trap(kind: &InstKind) -> bool {
     match kind {
-        InstKind::Load { .. } | InstKind::Store { .. } | InstKind::CallIndirect { .. } => true,
+        InstKind::Load { .. }
+        | InstKind::Store { .. }
+        | InstKind::CallIndirect { .. }
+        | InstKind::CallDyn { .. } => true,
         // Division by a constant other than 0 and -1 cannot trap.
         InstKind::Binary {
             op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU,

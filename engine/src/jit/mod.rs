@@ -99,6 +99,17 @@ pub struct CompiledModule {
     table: Vec<TableEntry>,
     /// Per function: Cranelift IR text and disassembly, when `keep_text` was asked for.
     pub text: Vec<(String, String)>,
+    /// The first loc id of this code (nonzero for dynamic functions, see `compile_dynamic`).
+    loc_base: u32,
+    /// The `FuncId` of this code's first function.
+    func_base: u32,
+}
+
+/// Where a compilation's numbering starts (all zero for a module).
+#[derive(Clone, Copy, Default)]
+struct Bases {
+    func: u32,
+    loc: u32,
 }
 
 fn make_isa(opts: &CompileOptions) -> Result<OwnedTargetIsa, CompileError> {
@@ -231,6 +242,57 @@ impl CompiledModule {
     /// Verifies and compiles `module`.
     pub fn compile(module: Arc<Module>, opts: CompileOptions) -> Result<CompiledModule, CompileError> {
         ir::verify::verify_module(&module)?;
+        Self::compile_verified(module, opts, Bases::default(), true)
+    }
+
+    /// Compiles the function a resolver produced for a dynamic slot of `module`, to run as function
+    /// `id` with loc ids from `loc_base` on (see `LowerTables::loc_base`). Dynamic code has no
+    /// breakpoint sites yet: it is compiled as normal code whatever `opts.debuggable` says.
+    pub fn compile_dynamic(
+        module: &Module,
+        func: ir::Function,
+        id: FuncId,
+        loc_base: u32,
+        opts: CompileOptions,
+    ) -> Result<CompiledModule, CompileError> {
+        ir::verify::verify_dynamic_function(module, &func)?;
+        // Lowering needs the module's globals, imports and memory width; never its data or regions.
+        let alone = Module {
+            memory: ir::MemoryDecl {
+                addr: module.memory.addr,
+                regions: Vec::new(),
+                data: Vec::new(),
+            },
+            metering: module.metering,
+            globals: module.globals.clone(),
+            imports: module.imports.clone(),
+            funcs: vec![func],
+            table: Vec::new(),
+            dynamic: module.dynamic.clone(),
+        };
+        let opts = CompileOptions {
+            debuggable: false,
+            keep_text: false,
+            ..opts
+        };
+        let bases = Bases {
+            func: id.0,
+            loc: loc_base,
+        };
+        Self::compile_verified(Arc::new(alone), opts, bases, false)
+    }
+
+    /// The loc ids this code uses: `loc_base..loc_end()`.
+    pub fn loc_end(&self) -> u32 {
+        self.loc_base + self.locs.len() as u32
+    }
+
+    fn compile_verified(
+        module: Arc<Module>,
+        opts: CompileOptions,
+        bases: Bases,
+        trampolines: bool,
+    ) -> Result<CompiledModule, CompileError> {
         let isa = make_isa(&opts)?;
         let mut sig_ids: HashMap<Signature, u64> = HashMap::new();
         for f in &module.funcs {
@@ -259,6 +321,7 @@ impl CompiledModule {
                 sites: &mut site_locs,
                 site_loc_ids: &mut site_loc_ids,
                 sig_ids: &sig_ids,
+                loc_base: bases.loc,
             };
             lower::lower_function(
                 &module,
@@ -321,7 +384,11 @@ impl CompiledModule {
         }
         // Entry trampolines, one per distinct signature.
         let mut tramp_index = HashMap::new();
-        let sigs: Vec<&Signature> = module.funcs.iter().map(|f| &f.sig).collect();
+        let sigs: Vec<&Signature> = if trampolines {
+            module.funcs.iter().map(|f| &f.sig).collect()
+        } else {
+            Vec::new()
+        };
         for sig in sigs {
             if tramp_index.contains_key(sig) {
                 continue;
@@ -406,7 +473,14 @@ impl CompiledModule {
             })
             .collect();
         let trampolines = tramp_index.into_iter().map(|(s, pi)| (s, offsets[pi])).collect();
+        if bases.func != 0 {
+            for l in &mut locs {
+                l.func = FuncId(l.func.0 + bases.func);
+            }
+        }
         let mut cm = CompiledModule {
+            loc_base: bases.loc,
+            func_base: bases.func,
             module,
             options: opts,
             code,
@@ -450,7 +524,7 @@ impl CompiledModule {
     }
 
     pub fn loc(&self, id: u32) -> Option<LocEntry> {
-        self.locs.get(id as usize).copied()
+        self.locs.get(id.checked_sub(self.loc_base)? as usize).copied()
     }
 
     /// The trap at native `pc`, with the location of the IR instruction it belongs to.
@@ -486,7 +560,7 @@ impl CompiledModule {
             .filter(|s| off < s.1)
             .and_then(|s| self.loc(s.2))
             .unwrap_or(LocEntry {
-                func: FuncId(f as u32),
+                func: FuncId(f as u32 + self.func_base),
                 loc: None,
             })
     }

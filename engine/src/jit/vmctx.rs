@@ -25,6 +25,10 @@ pub type HostCallFn = unsafe extern "C" fn(*mut VmContext, u32, *mut i64, u32);
 /// For `STOP_CHECK` it returns when the guest may continue; for `STOP_TRAP` it never returns.
 pub type StopFn = unsafe extern "C" fn(*mut VmContext, u32, u64);
 
+/// The `import` that asks `host_call` for the code of a dynamic slot instead of calling a host
+/// function: `values[0]` holds the slot on entry and receives the native code address.
+pub const RESOLVE_IMPORT: u32 = u32::MAX;
+
 /// `stop` reason: a check point saw negative fuel or the interrupt flag.
 pub const STOP_CHECK: u32 = 1;
 /// `stop` reason: a trap terminator; payload = `trap code << 32 | loc id`.
@@ -58,6 +62,8 @@ pub struct VmContext {
     /// libcalls and host functions need. Function prologues trap `StackOverflow` below it, so guest
     /// recursion can never leave Rust code called from the guest without stack.
     pub stack_limit: usize,
+    /// Native code address per dynamic slot (0 until the slot is resolved); see `ir::DynamicDecl`.
+    pub dyn_table: *const usize,
 }
 
 pub const OFFSET_MEM_BASE: i32 = 0;
@@ -73,6 +79,7 @@ pub const OFFSET_HOST_CALL: i32 = 72;
 pub const OFFSET_STOP: i32 = 80;
 pub const OFFSET_DEBUG_FRAME: i32 = 88;
 pub const OFFSET_STACK_LIMIT: i32 = 104;
+pub const OFFSET_DYN_TABLE: i32 = 112;
 
 /// Checks the offsets above against the compiler's layout (also run as a unit test).
 pub const fn layout_matches() -> bool {
@@ -89,6 +96,7 @@ pub const fn layout_matches() -> bool {
         && offset_of!(VmContext, stop) == OFFSET_STOP as usize
         && offset_of!(VmContext, debug_frame) == OFFSET_DEBUG_FRAME as usize
         && offset_of!(VmContext, stack_limit) == OFFSET_STACK_LIMIT as usize
+        && offset_of!(VmContext, dyn_table) == OFFSET_DYN_TABLE as usize
 }
 
 const _: () = assert!(layout_matches());

@@ -395,6 +395,7 @@ impl<'p> ModuleCx<'p> {
             imports: self.imports.clone(),
             funcs,
             table: self.table.clone(),
+            dynamic: None,
         };
         causeway_engine::ir::verify::verify_module(&module).map_err(|e| {
             Diag::new(

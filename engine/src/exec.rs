@@ -29,8 +29,8 @@ pub enum HostCall {
     Error(String),
 }
 
-/// Host call dispatch: `(import, args, memory, globals)`.
-pub type HostDispatch<'a> = dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64]) -> HostCall + 'a;
+/// Host call dispatch: `(import, args, memory, globals, remaining fuel)`.
+pub type HostDispatch<'a> = dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64], i64) -> HostCall + 'a;
 
 /// Produces the (verified) function of a dynamic slot the first time a `call_dyn` reaches it.
 pub type Resolve<'a> = dyn FnMut(u64) -> Result<crate::ir::Function, String> + 'a;

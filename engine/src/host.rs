@@ -22,6 +22,9 @@ pub enum HostOutcome {
 pub struct HostCtx<'a> {
     pub memory: GuestMemoryMut<'a>,
     pub globals: &'a mut [i64],
+    /// The fuel left when the guest made this call (exact on both tiers; very large when the run
+    /// is unmetered). Read-only: a host function cannot change the budget.
+    pub fuel: i64,
 }
 
 /// A host function: `(ctx, args, results)`, outcome or error message out. Results are written in place

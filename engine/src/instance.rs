@@ -372,6 +372,7 @@ impl Instance {
         crate::host::HostCtx {
             memory: GuestMemoryMut::new(&mut st.memory),
             globals: &mut st.globals,
+            fuel: st.vmctx.counters.fuel,
         }
     }
 
@@ -539,16 +540,24 @@ impl Instance {
                 let module = &st.module;
                 let resolver = &mut st.resolver;
                 let mut resolve = |slot: u64| produce_dynamic(resolver, module, slot);
-                let mut dispatch =
-                    |import: ImportId, args: &[i64], mem: &mut GuestMemory, globals: &mut [i64]| {
-                        let n = module.imports[import.0 as usize].sig.results.len();
-                        let mut results = vec![0; n];
-                        match dispatch_host(module, hosts, import, args, &mut results, mem, globals) {
-                            Dispatched::Return => HostCall::Return(results),
-                            Dispatched::Suspend => HostCall::Suspend,
-                            Dispatched::Error(m) => HostCall::Error(m),
-                        }
+                let mut dispatch = |import: ImportId,
+                                    args: &[i64],
+                                    mem: &mut GuestMemory,
+                                    globals: &mut [i64],
+                                    fuel: i64| {
+                    let n = module.imports[import.0 as usize].sig.results.len();
+                    let mut results = vec![0; n];
+                    let ctx = HostCtx {
+                        memory: GuestMemoryMut::new(mem),
+                        globals,
+                        fuel,
                     };
+                    match dispatch_host(module, hosts, import, args, &mut results, ctx) {
+                        Dispatched::Return => HostCall::Return(results),
+                        Dispatched::Suspend => HostCall::Suspend,
+                        Dispatched::Error(m) => HostCall::Error(m),
+                    }
+                };
                 let mut env = Env {
                     memory: &mut st.memory,
                     globals: &mut st.globals,
@@ -717,15 +726,10 @@ fn dispatch_host(
     import: ImportId,
     args: &[i64],
     results: &mut [i64],
-    memory: &mut GuestMemory,
-    globals: &mut [i64],
+    mut ctx: HostCtx<'_>,
 ) -> Dispatched {
     let imp = &module.imports[import.0 as usize];
     let f = &mut hosts[import.0 as usize];
-    let mut ctx = HostCtx {
-        memory: GuestMemoryMut::new(memory),
-        globals,
-    };
     match catch_unwind(AssertUnwindSafe(|| f(&mut ctx, args, results))) {
         Ok(Ok(HostOutcome::Return)) => {
             for (r, &t) in results.iter_mut().zip(&imp.sig.results) {
@@ -802,8 +806,11 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
             import,
             &args[..np],
             &mut buf[..nr],
-            &mut st.memory,
-            &mut st.globals,
+            HostCtx {
+                memory: GuestMemoryMut::new(&mut st.memory),
+                globals: &mut st.globals,
+                fuel: st.vmctx.counters.fuel,
+            },
         );
         match r {
             Dispatched::Return => None,

@@ -486,7 +486,8 @@ impl Interpreter {
                                     .zip(&sig.params)
                                     .map(|(a, &ty)| normalize(ty, val(vars, *a))),
                             );
-                            match (env.host)(*import, &self.args, env.memory, env.globals) {
+                            match (env.host)(*import, &self.args, env.memory, env.globals, env.counters.fuel)
+                            {
                                 HostCall::Return(results) => {
                                     if results.len() != sig.results.len() {
                                         break 'insts Some(Flow::Stop(Stop::HostError {
@@ -874,7 +875,7 @@ mod tests {
     use std::sync::atomic::AtomicI64;
 
     type BinCase = (BinOp, Type, i64, i64, Result<i64, TrapCode>);
-    type Host = Box<dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64]) -> HostCall>;
+    type Host = Box<dyn FnMut(ImportId, &[i64], &mut GuestMemory, &mut [i64], i64) -> HostCall>;
 
     /// Owns everything an `Env` borrows.
     struct Harness {
@@ -900,7 +901,7 @@ mod tests {
                 metered: false,
                 interrupt: Arc::new(AtomicI64::new(0)),
                 debug: DebugSites::default(),
-                host: Box::new(|_, _, _, _| HostCall::Error("no host".into())),
+                host: Box::new(|_, _, _, _, _| HostCall::Error("no host".into())),
             }
         }
 
@@ -1686,7 +1687,7 @@ mod tests {
         let (mut it, mut h) = setup(m);
         let ticks = Arc::new(AtomicI64::new(0));
         let (t, flag) = (ticks.clone(), h.interrupt.clone());
-        h.host = Box::new(move |_, _, _, _| {
+        h.host = Box::new(move |_, _, _, _, _| {
             if t.fetch_add(1, Ordering::Relaxed) % 3 == 2 {
                 flag.store(1, Ordering::Relaxed);
             }
@@ -1920,7 +1921,7 @@ mod tests {
 
     fn host_with(ask: impl FnMut(&[i64]) -> HostCall + 'static) -> Host {
         let mut ask = ask;
-        Box::new(move |import, args, _, _| match import.0 {
+        Box::new(move |import, args, _, _, _| match import.0 {
             0 => HostCall::Return(vec![args[0] + args[1]]),
             _ => ask(args),
         })

@@ -224,6 +224,20 @@ impl FunctionBuilder {
         });
     }
 
+    /// `dsts = call_dyn slot(args)`.
+    pub fn call_dyn(
+        &mut self,
+        slot: impl Into<Operand>,
+        args: impl IntoIterator<Item = Operand>,
+        dsts: impl IntoIterator<Item = Var>,
+    ) {
+        self.ins(InstKind::CallDyn {
+            slot: slot.into(),
+            args: args.into_iter().collect(),
+            dsts: dsts.into_iter().collect(),
+        });
+    }
+
     pub fn hostcall(
         &mut self,
         import: ImportId,

@@ -14,6 +14,7 @@ pub mod ir_host;
 pub mod lifecycle;
 pub mod ops;
 pub mod resources;
+pub mod riscv;
 pub mod store;
 pub mod tel;
 pub mod tel_host;

@@ -50,12 +50,15 @@ struct ExecArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a TEL program (`.tel`): print its log lines, then the value of `main`.
+    /// Run a TEL program (`.tel`: print its log lines, then the value of `main`) or a RISC-V ELF
+    /// executable (its stdout and stderr pass through; the exit status is the guest's, 128 + the
+    /// signal qemu-user would die of for a trap, or 152 when the fuel runs out).
     Run {
         file: String,
-        /// Fuel budget (one unit per IR instruction the program lowers to).
-        #[arg(long, default_value_t = causeway_runtime::tel_host::DEFAULT_FUEL)]
-        fuel: u64,
+        /// Fuel budget: TEL, one unit per IR instruction (default 10^11); RISC-V, one unit per
+        /// guest instruction (default: unmetered).
+        #[arg(long)]
+        fuel: Option<u64>,
         /// A parameter of `main`, as `name=value` (repeat for several).
         #[arg(long = "arg")]
         args: Vec<String>,
@@ -148,6 +151,36 @@ fn report_tel_error(e: &VmError) -> ExitCode {
     }
 }
 
+/// Runs a RISC-V guest with the process's stdout and stderr; a trap is reported on stderr with its
+/// kind and guest pc.
+fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Result<ExitCode, String> {
+    use causeway_runtime::riscv::{Guest, GuestEnd, GuestIo, GuestOptions};
+    let options = GuestOptions {
+        fuel,
+        interpreter: exec.interp,
+        opt_level: if exec.no_opt {
+            causeway_engine::jit::OptLevel::None
+        } else {
+            causeway_engine::jit::OptLevel::Speed
+        },
+        ..Default::default()
+    };
+    let guest = Guest::load(bytes, options).map_err(|e| format!("{file}: {e}"))?;
+    let end = guest
+        .run(GuestIo::inherit())
+        .map_err(|e| format!("{file}: {e}"))?;
+    match &end {
+        GuestEnd::Exited(_) => {}
+        GuestEnd::Trap { code, pc, .. } => match pc {
+            Some(pc) => eprintln!("causeway: guest trap: {code} at pc {pc:#x}"),
+            None => eprintln!("causeway: guest trap: {code}"),
+        },
+        GuestEnd::OutOfFuel => eprintln!("causeway: guest ran out of fuel"),
+        GuestEnd::Interrupted => eprintln!("causeway: guest interrupted"),
+    }
+    Ok(ExitCode::from(end.status() as u8))
+}
+
 fn is_tel(file: &str) -> bool {
     file.ends_with(".tel")
 }
@@ -160,14 +193,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             args,
             exec,
         } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
+            if bytes.starts_with(b"\x7fELF") {
+                if !args.is_empty() {
+                    return Err(format!("{file}: --arg is for TEL programs"));
+                }
+                return run_elf(&file, &bytes, fuel, &exec);
+            }
             if !is_tel(&file) {
                 return Err(format!(
-                    "{file}: `run` takes TEL programs (`.tel`); use `run-ir` for IR modules"
+                    "{file}: `run` takes TEL programs (`.tel`) and RISC-V ELF executables; use \
+                     `run-ir` for IR modules"
                 ));
             }
-            let text = read(&file)?;
+            let text = String::from_utf8(bytes).map_err(|_| format!("{file}: not UTF-8 text"))?;
             let opts = RunTelOptions {
-                fuel,
+                fuel: fuel.unwrap_or(causeway_runtime::tel_host::DEFAULT_FUEL),
                 args,
                 interpreter: exec.interp,
                 level: if exec.no_opt {

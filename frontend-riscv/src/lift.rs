@@ -1,0 +1,704 @@
+//! Lifting guest code to IR: one IR function per *region*, the code reachable by direct control
+//! flow from one guest pc (see `docs/riscv.md`).
+//!
+//! A region loads the guest registers it uses from their globals on entry, keeps them in IR
+//! variables, and writes back the ones it writes before it leaves: when it returns the next guest
+//! pc to its caller, and around calls. A call (`jal`/`jalr` with a link register) is a native
+//! `call_dyn` of the callee's region; when that returns the link address, execution continues in
+//! this region, otherwise the region returns whatever pc it got. Every guest instruction is a
+//! `mark` at its pc, so fuel counts guest instructions and breakpoints sit on guest pcs.
+//!
+//! This module owns the translation rules of every instruction. It must never decide the memory
+//! layout or the system interface (see `program.rs`); it only calls the `ecall` and `counter`
+//! imports that the layout declares.
+
+use crate::inst::{AluOp, AmoOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
+use crate::layout::{
+    Layout, EXIT_PC, G_CALLS, G_RESERVATION, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS,
+};
+use causeway_engine::ir::builder::FunctionBuilder;
+use causeway_engine::ir::{
+    BinOp, BlockId, Cond, Function, GlobalId, MemWidth, Operand, Signature, SourceLoc, TrapCode, Type, UnOp,
+    Var,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Most guest instructions in one region: bounds the compile time of a region.
+pub const MAX_REGION_INSTS: usize = 2000;
+
+/// The trap code of `ebreak` (qemu-user dies of SIGTRAP).
+pub const TRAP_EBREAK: TrapCode = TrapCode::User(1);
+
+/// The signature of every region: no parameters (the guest state is in globals and memory), the
+/// next guest pc as the result.
+pub fn region_signature() -> Signature {
+    Signature {
+        params: Vec::new(),
+        results: vec![Type::I64],
+    }
+}
+
+/// Translates regions of one program's code.
+pub struct Translator {
+    layout: Layout,
+}
+
+/// The instructions of a region, found by following direct control flow from its entry.
+struct Discovery {
+    insts: BTreeMap<u64, Decoded>,
+    /// Pcs that start a basic block.
+    leaders: BTreeSet<u64>,
+}
+
+impl Translator {
+    pub fn new(layout: Layout) -> Translator {
+        Translator { layout }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The IR function of the region at `slot`'s pc (see `Layout::slot_pc`). Never fails: code that
+    /// cannot run becomes the trap it raises when it runs.
+    pub fn translate(&self, slot: u64) -> Function {
+        let entry = self.layout.slot_pc(slot);
+        let found = self.discover(entry);
+        RegionBuilder::new(self, entry, &found).build(entry)
+    }
+
+    fn decode_at(&self, pc: u64) -> Option<Decoded> {
+        self.layout
+            .fetch(pc)
+            .map(|word| crate::decode::decode(self.layout.xlen, word))
+    }
+
+    fn discover(&self, entry: u64) -> Discovery {
+        let mut insts = BTreeMap::new();
+        let mut leaders = BTreeSet::from([entry]);
+        let mut work = vec![entry];
+        while let Some(start) = work.pop() {
+            let mut pc = start;
+            loop {
+                if insts.contains_key(&pc) {
+                    leaders.insert(pc);
+                    break;
+                }
+                if insts.len() >= MAX_REGION_INSTS {
+                    break;
+                }
+                let Some(d) = self.decode_at(pc) else { break };
+                insts.insert(pc, d);
+                let next = self.layout.wrap_pc(pc + d.len as u64);
+                let mut target = |t: u64, work: &mut Vec<u64>| {
+                    if leaders.insert(t) {
+                        work.push(t);
+                    }
+                };
+                match d.inst {
+                    Inst::Branch { offset, .. } => {
+                        target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
+                        target(next, &mut work);
+                        break;
+                    }
+                    Inst::Jal { rd: 0, offset } => {
+                        target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
+                        break;
+                    }
+                    Inst::Jal { .. } | Inst::Jalr { .. } | Inst::Ecall => {
+                        target(next, &mut work);
+                        break;
+                    }
+                    Inst::Ebreak | Inst::Illegal => break,
+                    _ => pc = next,
+                }
+            }
+        }
+        Discovery { insts, leaders }
+    }
+}
+
+struct RegionBuilder<'a> {
+    t: &'a Translator,
+    found: &'a Discovery,
+    b: FunctionBuilder,
+    xty: Type,
+    /// `regs[r]` holds guest register `r` (index 0 unused).
+    regs: Vec<Var>,
+    /// Receives writes to `x0` (a load into x0 still accesses memory).
+    sink: Var,
+    /// Scratch variables by type and number (see `scratch`).
+    scratch: HashMap<(Type, usize), Var>,
+    /// Registers the region reads or writes: loaded on entry, reloaded after calls.
+    used: Vec<Reg>,
+    /// Registers the region writes: written back before it leaves.
+    written: Vec<Reg>,
+    blocks: HashMap<u64, BlockId>,
+    exits: HashMap<u64, BlockId>,
+}
+
+impl<'a> RegionBuilder<'a> {
+    fn new(t: &'a Translator, entry: u64, found: &'a Discovery) -> RegionBuilder<'a> {
+        let xty = match t.layout.xlen {
+            Xlen::X32 => Type::I32,
+            Xlen::X64 => Type::I64,
+        };
+        let mut b = FunctionBuilder::new(format!("pc_{entry:x}"), region_signature());
+        let regs = (0..32).map(|_| b.var(xty)).collect();
+        let sink = b.var(xty);
+        let (mut read, mut written) = (BTreeSet::new(), BTreeSet::new());
+        for d in found.insts.values() {
+            let (r, w) = reg_uses(&d.inst);
+            read.extend(r.into_iter().filter(|&x| x != 0));
+            if w != 0 {
+                written.insert(w);
+            }
+        }
+        let used = read.union(&written).copied().collect();
+        RegionBuilder {
+            t,
+            found,
+            b,
+            xty,
+            regs,
+            sink,
+            scratch: HashMap::new(),
+            used,
+            written: written.into_iter().collect(),
+            blocks: HashMap::new(),
+            exits: HashMap::new(),
+        }
+    }
+
+    fn build(mut self, entry: u64) -> Function {
+        for &pc in &self.found.leaders {
+            if self.found.insts.contains_key(&pc) {
+                let blk = self.b.create_block();
+                self.blocks.insert(pc, blk);
+            }
+        }
+        self.load_regs();
+        let first = self.edge(entry);
+        self.b.jump(first);
+        let leaders: Vec<u64> = self.blocks.keys().copied().collect();
+        for pc in leaders {
+            let blk = self.blocks[&pc];
+            self.b.switch_to_block(blk);
+            self.block(pc);
+        }
+        self.b.finish()
+    }
+
+    /// The IR block a control transfer to `pc` goes to: its basic block, or an exit that returns
+    /// `pc` to the dispatcher.
+    fn edge(&mut self, pc: u64) -> BlockId {
+        if let Some(&b) = self.blocks.get(&pc) {
+            return b;
+        }
+        if let Some(&b) = self.exits.get(&pc) {
+            return b;
+        }
+        let here = self.b.current_block();
+        let exit = self.b.create_block();
+        self.b.switch_to_block(exit);
+        self.b.set_loc(None);
+        self.leave(Operand::Imm(pc as i64));
+        self.b.switch_to_block(here);
+        self.exits.insert(pc, exit);
+        exit
+    }
+
+    fn load_regs(&mut self) {
+        for i in 0..self.used.len() {
+            let r = self.used[i];
+            self.b.global_get(self.regs[r as usize], reg_global(r));
+        }
+    }
+
+    fn write_back(&mut self) {
+        for i in 0..self.written.len() {
+            let r = self.written[i];
+            self.b.global_set(reg_global(r), self.regs[r as usize]);
+        }
+    }
+
+    /// Writes back and returns `next` (an i64 pc) to the caller.
+    fn leave(&mut self, next: Operand) {
+        self.write_back();
+        self.b.ret([next]);
+    }
+
+    fn r(&self, x: Reg) -> Operand {
+        if x == 0 {
+            Operand::Imm(0)
+        } else {
+            Operand::Var(self.regs[x as usize])
+        }
+    }
+
+    fn w(&self, x: Reg) -> Var {
+        if x == 0 {
+            self.sink
+        } else {
+            self.regs[x as usize]
+        }
+    }
+
+    /// Lifts the basic block starting at `start`.
+    fn block(&mut self, start: u64) {
+        let mut pc = start;
+        loop {
+            let d = self.found.insts[&pc];
+            self.b.set_loc(Some(SourceLoc(pc)));
+            self.b.mark();
+            let next = self.t.layout.wrap_pc(pc + d.len as u64);
+            if self.inst(pc, d.inst, next) {
+                return;
+            }
+            if self.found.leaders.contains(&next) || !self.found.insts.contains_key(&next) {
+                let to = self.edge(next);
+                self.b.jump(to);
+                return;
+            }
+            pc = next;
+        }
+    }
+
+    /// Lifts one instruction; returns whether it ended the block.
+    fn inst(&mut self, pc: u64, inst: Inst, next: u64) -> bool {
+        let xty = self.xty;
+        match inst {
+            Inst::Lui { rd, imm } => self.b.iconst(self.w(rd), imm),
+            Inst::Auipc { rd, imm } => {
+                let v = self.t.layout.wrap_pc(pc.wrapping_add(imm as u64));
+                self.b.iconst(self.w(rd), v as i64);
+            }
+            Inst::Jal { rd, offset } => {
+                let target = self.t.layout.wrap_pc(pc.wrapping_add(offset as u64));
+                if rd == 0 {
+                    let to = self.edge(target);
+                    self.b.jump(to);
+                } else {
+                    self.b.iconst(self.w(rd), next as i64);
+                    self.call(Operand::Imm(target as i64), next);
+                }
+                return true;
+            }
+            Inst::Jalr { rd, rs1, offset } => {
+                // The target as an i64 pc (RV32: zero-extended), computed before rd is written
+                // (rd may be rs1). It lives until the call below.
+                let t = self.tmp(0);
+                self.b.binary(BinOp::Add, t, self.r(rs1), Operand::Imm(offset));
+                self.b.binary(BinOp::And, t, t, Operand::Imm(-2));
+                let target = self.scratch(Type::I64, 10);
+                match self.xty {
+                    Type::I64 => self.b.copy(target, t),
+                    Type::I32 => self.b.unary(UnOp::ExtendU, target, t),
+                }
+                if rd == 0 {
+                    self.leave(Operand::Var(target));
+                } else {
+                    self.b.iconst(self.w(rd), next as i64);
+                    self.call(Operand::Var(target), next);
+                }
+                return true;
+            }
+            Inst::Branch {
+                cond,
+                rs1,
+                rs2,
+                offset,
+            } => {
+                let target = self.t.layout.wrap_pc(pc.wrapping_add(offset as u64));
+                let c = self.tmp(0);
+                let cond = match cond {
+                    BranchCond::Eq => Cond::Eq,
+                    BranchCond::Ne => Cond::Ne,
+                    BranchCond::Lt => Cond::LtS,
+                    BranchCond::Ge => Cond::GeS,
+                    BranchCond::Ltu => Cond::LtU,
+                    BranchCond::Geu => Cond::GeU,
+                };
+                self.icmp_regs(cond, c, rs1, rs2);
+                let (then, else_) = (self.edge(target), self.edge(next));
+                self.b.brif(c, then, else_);
+                return true;
+            }
+            Inst::Load {
+                width,
+                rd,
+                rs1,
+                offset,
+            } => {
+                let w = match width {
+                    LoadWidth::B => MemWidth::S8,
+                    LoadWidth::Bu => MemWidth::U8,
+                    LoadWidth::H => MemWidth::S16,
+                    LoadWidth::Hu => MemWidth::U16,
+                    LoadWidth::W => MemWidth::S32,
+                    LoadWidth::Wu => MemWidth::U32,
+                    LoadWidth::D => MemWidth::B64,
+                };
+                self.b.load(w, self.w(rd), self.r(rs1), offset as i32);
+            }
+            Inst::Store {
+                width,
+                rs1,
+                rs2,
+                offset,
+            } => {
+                let w = match width {
+                    StoreWidth::B => MemWidth::U8,
+                    StoreWidth::H => MemWidth::U16,
+                    StoreWidth::W => MemWidth::U32,
+                    StoreWidth::D => MemWidth::B64,
+                };
+                self.b.store(w, self.r(rs1), offset as i32, self.r(rs2));
+            }
+            Inst::OpImm {
+                op,
+                rd,
+                rs1,
+                imm,
+                word,
+            } => self.alu(op, rd, self.r(rs1), Operand::Imm(imm), word),
+            Inst::Op {
+                op,
+                rd,
+                rs1,
+                rs2,
+                word,
+            } => self.alu(op, rd, self.r(rs1), self.r(rs2), word),
+            Inst::Lr { word, rd, rs1, .. } => {
+                let w = if word { MemWidth::S32 } else { MemWidth::B64 };
+                self.b.load(w, self.w(rd), self.r(rs1), 0);
+                let addr = self.address(rs1);
+                self.b.global_set(G_RESERVATION, addr);
+            }
+            Inst::Sc {
+                word, rd, rs1, rs2, ..
+            } => self.store_conditional(word, rd, rs1, rs2),
+            Inst::Amo {
+                op,
+                word,
+                rd,
+                rs1,
+                rs2,
+                ..
+            } => self.amo(op, word, rd, rs1, rs2),
+            Inst::Fence | Inst::FenceI => {}
+            Inst::Ecall => {
+                self.ecall(pc);
+                let done = self.scratch(Type::I64, 11);
+                let (exit, cont) = (self.b.create_block(), self.edge(next));
+                self.b.brif(done, exit, cont);
+                self.b.switch_to_block(exit);
+                self.leave(Operand::Imm(EXIT_PC));
+                return true;
+            }
+            Inst::Ebreak => {
+                self.b.trap(TRAP_EBREAK);
+                return true;
+            }
+            Inst::Csr { op, rd, src, csr } => {
+                let reads_only = matches!(
+                    (op, src),
+                    (CsrOp::Rs | CsrOp::Rc, CsrSrc::Reg(0)) | (CsrOp::Rs | CsrOp::Rc, CsrSrc::Imm(0))
+                );
+                if !reads_only || !is_counter(self.t.layout.xlen, csr) {
+                    self.b.trap(TrapCode::IllegalInstruction);
+                    return true;
+                }
+                let v = self.scratch(Type::I64, 20);
+                self.b.hostcall(IMPORT_COUNTER, [Operand::Imm(csr as i64)], [v]);
+                self.set_wide(rd, v);
+            }
+            Inst::Illegal => {
+                self.b.trap(TrapCode::IllegalInstruction);
+                return true;
+            }
+        }
+        let _ = xty;
+        false
+    }
+
+    /// `rd = value` for an i64 value (RV32: its low 32 bits).
+    fn set_wide(&mut self, rd: Reg, v: Var) {
+        match self.xty {
+            Type::I64 => self.b.copy(self.w(rd), v),
+            Type::I32 => self.b.unary(UnOp::Wrap, self.w(rd), v),
+        }
+    }
+
+    /// A register's value as an i64 (RV32: sign-extended), for host calls and globals of i64.
+    fn wide_of(&mut self, x: Reg, into: Var) -> Operand {
+        match (self.xty, x) {
+            (_, 0) => Operand::Imm(0),
+            (Type::I64, _) => self.r(x),
+            (Type::I32, _) => {
+                self.b.unary(UnOp::ExtendS, into, self.r(x));
+                Operand::Var(into)
+            }
+        }
+    }
+
+    /// The address in `rs1` as an i64 (RV32: zero-extended, as the memory sees it).
+    fn address(&mut self, rs1: Reg) -> Operand {
+        match (self.xty, rs1) {
+            (_, 0) => Operand::Imm(0),
+            (Type::I64, _) => self.r(rs1),
+            (Type::I32, _) => {
+                let out = self.scratch(Type::I64, 21);
+                self.b.unary(UnOp::ExtendU, out, self.r(rs1));
+                Operand::Var(out)
+            }
+        }
+    }
+
+    fn icmp_regs(&mut self, cond: Cond, dst: Var, a: Reg, b: Reg) {
+        // `icmp` compares at the type of a variable operand; two zeros compare as equal i64s.
+        self.b.icmp(cond, dst, self.r(a), self.r(b));
+    }
+
+    fn alu(&mut self, op: AluOp, rd: Reg, a: Operand, b: Operand, word: bool) {
+        let dst = self.w(rd);
+        if word && self.xty == Type::I64 {
+            // The 32-bit operation on the low halves, sign-extended (RV64 `*w`).
+            let [x, y] = [self.scratch(Type::I32, 0), self.scratch(Type::I32, 1)];
+            self.b.unary(UnOp::Wrap, x, a);
+            self.b.unary(UnOp::Wrap, y, b);
+            let r = self.scratch(Type::I32, 2);
+            self.op32_or_64(op, r, Operand::Var(x), Operand::Var(y));
+            self.b.unary(UnOp::ExtendS, dst, r);
+            return;
+        }
+        self.op32_or_64(op, dst, a, b);
+    }
+
+    /// Scratch variable `i` of type `ty`. Scratch values never live across guest instructions,
+    /// except where a comment says so.
+    fn scratch(&mut self, ty: Type, i: usize) -> Var {
+        if let Some(&v) = self.scratch.get(&(ty, i)) {
+            return v;
+        }
+        let v = self.b.var(ty);
+        self.scratch.insert((ty, i), v);
+        v
+    }
+
+    /// Scratch variable `i` of the guest register type.
+    fn tmp(&mut self, i: usize) -> Var {
+        self.scratch(self.xty, i)
+    }
+
+    fn op32_or_64(&mut self, op: AluOp, dst: Var, a: Operand, b: Operand) {
+        let bin = |op| Some(op);
+        let binop = match op {
+            AluOp::Add => bin(BinOp::Add),
+            AluOp::Sub => bin(BinOp::Sub),
+            AluOp::Sll => bin(BinOp::Shl),
+            AluOp::Srl => bin(BinOp::ShrU),
+            AluOp::Sra => bin(BinOp::ShrS),
+            AluOp::Xor => bin(BinOp::Xor),
+            AluOp::Or => bin(BinOp::Or),
+            AluOp::And => bin(BinOp::And),
+            AluOp::Mul => bin(BinOp::Mul),
+            AluOp::Mulh => bin(BinOp::MulHighS),
+            AluOp::Mulhu => bin(BinOp::MulHighU),
+            AluOp::Mulhsu => bin(BinOp::MulHighSU),
+            AluOp::Div => bin(BinOp::DivSRv),
+            AluOp::Divu => bin(BinOp::DivURv),
+            AluOp::Rem => bin(BinOp::RemSRv),
+            AluOp::Remu => bin(BinOp::RemURv),
+            AluOp::Slt | AluOp::Sltu => None,
+        };
+        match binop {
+            Some(op) => self.b.binary(op, dst, a, b),
+            None => {
+                let cond = if op == AluOp::Slt { Cond::LtS } else { Cond::LtU };
+                // Both operands may be immediates (x0 and an immediate): compare at the guest width.
+                let a = self.materialize(a);
+                self.b.icmp(cond, dst, a, b);
+            }
+        }
+    }
+
+    fn materialize(&mut self, op: Operand) -> Operand {
+        match op {
+            Operand::Imm(v) => {
+                let t = self.tmp(3);
+                self.b.iconst(t, v);
+                Operand::Var(t)
+            }
+            var => var,
+        }
+    }
+
+    /// A call of the region at `target` (an i64 pc) that returns to `link`: written back, a native
+    /// call, registers reloaded, and on to `link` if the callee returned there. Deeply nested calls
+    /// leave through the dispatcher instead, so guest recursion never exhausts the native stack.
+    fn call(&mut self, target: Operand, link: u64) {
+        self.write_back();
+        let layout = &self.t.layout;
+        let (lo, slots) = (layout.code_lo, layout.slots());
+        let depth = self.scratch(Type::I64, 20);
+        let [slot, ok] = [self.scratch(Type::I64, 0), self.scratch(Type::I64, 1)];
+        let (call, out) = (self.b.create_block(), self.b.create_block());
+        self.b.global_get(depth, G_CALLS);
+        self.b.icmp(Cond::LtU, ok, depth, Operand::Imm(MAX_NESTED_CALLS));
+        match target {
+            Operand::Imm(t) => {
+                let in_code = (t as u64).wrapping_sub(lo) / 2 < slots;
+                self.b.iconst(slot, ((t as u64).wrapping_sub(lo) / 2) as i64);
+                if !in_code {
+                    self.b.iconst(ok, 0);
+                }
+            }
+            Operand::Var(t) => {
+                self.b.binary(BinOp::Sub, slot, t, Operand::Imm(lo as i64));
+                self.b.binary(BinOp::ShrU, slot, slot, Operand::Imm(1));
+                let in_code = self.scratch(Type::I64, 2);
+                self.b.icmp(Cond::LtU, in_code, slot, Operand::Imm(slots as i64));
+                self.b.binary(BinOp::And, ok, ok, in_code);
+            }
+        }
+        self.b.brif(ok, call, out);
+        self.b.switch_to_block(out);
+        self.b.ret([target]);
+        self.b.switch_to_block(call);
+        let deeper = self.scratch(Type::I64, 2);
+        self.b.binary(BinOp::Add, deeper, depth, Operand::Imm(1));
+        self.b.global_set(G_CALLS, deeper);
+        let next = self.scratch(Type::I64, 3);
+        self.b.call_dyn(slot, [], [next]);
+        self.b.global_set(G_CALLS, depth);
+        self.load_regs();
+        let same = self.scratch(Type::I64, 2);
+        self.b.icmp(Cond::Eq, same, next, Operand::Imm(link as i64));
+        let back = self.edge(link);
+        let away = self.b.create_block();
+        self.b.brif(same, back, away);
+        self.b.switch_to_block(away);
+        self.b.ret([Operand::Var(next)]);
+    }
+
+    fn ecall(&mut self, pc: u64) {
+        let mut args = Vec::with_capacity(8);
+        for (i, r) in [17u8, 10, 11, 12, 13, 14, 15].into_iter().enumerate() {
+            let into = self.scratch(Type::I64, 4 + i);
+            args.push(self.wide_of(r, into));
+        }
+        args.push(Operand::Imm(pc as i64));
+        let result = self.scratch(Type::I64, 20);
+        let done = self.scratch(Type::I64, 11);
+        self.write_back();
+        self.b.hostcall(IMPORT_ECALL, args, [result, done]);
+        self.set_wide(10, result);
+    }
+
+    fn store_conditional(&mut self, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
+        let addr = self.address(rs1);
+        let resv = self.scratch(Type::I64, 0);
+        let same = self.scratch(Type::I64, 1);
+        self.b.global_get(resv, G_RESERVATION);
+        self.b.icmp(Cond::Eq, same, resv, addr);
+        self.b.global_set(G_RESERVATION, Operand::Imm(-1));
+        let (store, fail, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.brif(same, store, fail);
+        self.b.switch_to_block(store);
+        let w = if word { MemWidth::U32 } else { MemWidth::B64 };
+        self.b.store(w, self.r(rs1), 0, self.r(rs2));
+        self.b.iconst(self.w(rd), 0);
+        self.b.jump(done);
+        self.b.switch_to_block(fail);
+        self.b.iconst(self.w(rd), 1);
+        self.b.jump(done);
+        self.b.switch_to_block(done);
+    }
+
+    fn amo(&mut self, op: AmoOp, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
+        let (load_w, store_w) = if word {
+            (MemWidth::S32, MemWidth::U32)
+        } else {
+            (MemWidth::B64, MemWidth::B64)
+        };
+        let xty = self.xty;
+        let old = self.tmp(0);
+        let new = self.tmp(1);
+        self.b.load(load_w, old, self.r(rs1), 0);
+        // Compare at the access width: RV64 `.w` operands are the low halves, sign- or zero-extended.
+        let src = self.r(rs2);
+        let src = if word && xty == Type::I64 {
+            let s = self.tmp(2);
+            let ext = if matches!(op, AmoOp::Minu | AmoOp::Maxu) {
+                UnOp::Zext32
+            } else {
+                UnOp::Sext32
+            };
+            self.b.unary(ext, s, src);
+            Operand::Var(s)
+        } else {
+            src
+        };
+        let cmp_old = if word && xty == Type::I64 && matches!(op, AmoOp::Minu | AmoOp::Maxu) {
+            let o = self.tmp(3);
+            self.b.unary(UnOp::Zext32, o, old);
+            o
+        } else {
+            old
+        };
+        match op {
+            AmoOp::Swap => self.b.copy(new, src),
+            AmoOp::Add => self.b.binary(BinOp::Add, new, old, src),
+            AmoOp::Xor => self.b.binary(BinOp::Xor, new, old, src),
+            AmoOp::And => self.b.binary(BinOp::And, new, old, src),
+            AmoOp::Or => self.b.binary(BinOp::Or, new, old, src),
+            AmoOp::Min | AmoOp::Max | AmoOp::Minu | AmoOp::Maxu => {
+                let cond = match op {
+                    AmoOp::Min => Cond::LtS,
+                    AmoOp::Max => Cond::GtS,
+                    AmoOp::Minu => Cond::LtU,
+                    _ => Cond::GtU,
+                };
+                let keep = self.scratch(Type::I64, 0);
+                self.b.icmp(cond, keep, cmp_old, src);
+                self.b.select(new, keep, old, src);
+            }
+        }
+        self.b.store(store_w, self.r(rs1), 0, new);
+        self.b.copy(self.w(rd), old);
+    }
+}
+
+/// The registers an instruction reads and the one it writes (0: none).
+fn reg_uses(inst: &Inst) -> (Vec<Reg>, Reg) {
+    match *inst {
+        Inst::Lui { rd, .. } | Inst::Auipc { rd, .. } | Inst::Jal { rd, .. } => (vec![], rd),
+        Inst::Jalr { rd, rs1, .. } => (vec![rs1], rd),
+        Inst::Branch { rs1, rs2, .. } => (vec![rs1, rs2], 0),
+        Inst::Load { rd, rs1, .. } => (vec![rs1], rd),
+        Inst::Store { rs1, rs2, .. } => (vec![rs1, rs2], 0),
+        Inst::OpImm { rd, rs1, .. } => (vec![rs1], rd),
+        Inst::Op { rd, rs1, rs2, .. } => (vec![rs1, rs2], rd),
+        Inst::Lr { rd, rs1, .. } => (vec![rs1], rd),
+        Inst::Sc { rd, rs1, rs2, .. } | Inst::Amo { rd, rs1, rs2, .. } => (vec![rs1, rs2], rd),
+        Inst::Ecall => (vec![17, 10, 11, 12, 13, 14, 15], 10),
+        Inst::Csr { rd, .. } => (vec![], rd),
+        Inst::Fence | Inst::FenceI | Inst::Ebreak | Inst::Illegal => (vec![], 0),
+    }
+}
+
+/// The global of guest register `r` (1..=31).
+pub fn reg_global(r: Reg) -> GlobalId {
+    GlobalId(r as u32 - 1)
+}
+
+/// Whether `csr` is a user counter this front end reads: cycle, time, instret (and on RV32 their
+/// high halves).
+fn is_counter(xlen: Xlen, csr: u16) -> bool {
+    matches!(csr, 0xc00..=0xc02) || (xlen == Xlen::X32 && matches!(csr, 0xc80..=0xc82))
+}

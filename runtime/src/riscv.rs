@@ -1,0 +1,350 @@
+//! RISC-V guests on the runtime: loading an ELF, the guest system interface behind `ecall` (Linux
+//! `write`, `exit`, `exit_group`, `brk`; `-ENOSYS` for the rest), the counters, and one run to its
+//! end, reported the way a shell sees qemu-user's: the exit status, or the signal a trap maps to.
+//!
+//! Owns the system-call semantics and the trap-to-signal mapping. It must never translate guest
+//! code (that is `causeway-riscv`) nor print (the CLI renders what it returns).
+
+use causeway_engine::host::{HostCtx, HostOutcome, Linker};
+use causeway_engine::instance::{Instance, InstanceConfig};
+use causeway_engine::ir::TrapCode;
+use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
+use causeway_engine::stop::Stop;
+use causeway_riscv::elf::ElfLimits;
+use causeway_riscv::inst::Xlen;
+use causeway_riscv::layout::{self, GuestLimits, Layout};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Linux RISC-V system-call numbers the guest interface implements.
+pub mod sys {
+    pub const WRITE: i64 = 64;
+    pub const EXIT: i64 = 93;
+    pub const EXIT_GROUP: i64 = 94;
+    pub const BRK: i64 = 214;
+}
+
+const EBADF: i64 = 9;
+const EFAULT: i64 = 14;
+const ENOSYS: i64 = 38;
+
+/// The exit status of a run that ran out of fuel: 128 + SIGXCPU, what a process killed for
+/// exceeding its CPU-time limit gives a shell.
+pub const OUT_OF_FUEL_STATUS: i32 = 128 + 24;
+
+/// How to run a guest.
+#[derive(Clone, Debug)]
+pub struct GuestOptions {
+    /// Fuel (guest instructions); `None` runs unmetered.
+    pub fuel: Option<u64>,
+    pub interpreter: bool,
+    pub opt_level: OptLevel,
+    pub limits: GuestLimits,
+    pub elf_limits: ElfLimits,
+}
+
+impl Default for GuestOptions {
+    fn default() -> Self {
+        GuestOptions {
+            fuel: None,
+            interpreter: false,
+            opt_level: OptLevel::Speed,
+            limits: GuestLimits::default(),
+            elf_limits: ElfLimits::default(),
+        }
+    }
+}
+
+/// Where the guest's file descriptors 1 and 2 go.
+pub struct GuestIo {
+    pub stdout: Box<dyn Write + Send>,
+    pub stderr: Box<dyn Write + Send>,
+}
+
+impl GuestIo {
+    /// The process's own stdout and stderr.
+    pub fn inherit() -> GuestIo {
+        GuestIo {
+            stdout: Box::new(std::io::stdout()),
+            stderr: Box::new(std::io::stderr()),
+        }
+    }
+}
+
+/// How a guest run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GuestEnd {
+    /// The guest called `exit`/`exit_group` with this status (0..=255).
+    Exited(i32),
+    /// A trap: what qemu-user would have died of.
+    Trap {
+        code: TrapCode,
+        /// The guest pc of the faulting instruction (for a fetch fault: the pc fetched).
+        pc: Option<u64>,
+        signal: i32,
+    },
+    OutOfFuel,
+    Interrupted,
+}
+
+impl GuestEnd {
+    /// The status a shell sees: the exit status, 128 + the signal of a trap, or
+    /// [`OUT_OF_FUEL_STATUS`].
+    pub fn status(&self) -> i32 {
+        match self {
+            GuestEnd::Exited(s) => *s,
+            GuestEnd::Trap { signal, .. } => 128 + signal,
+            GuestEnd::OutOfFuel | GuestEnd::Interrupted => OUT_OF_FUEL_STATUS,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuestError {
+    #[error(transparent)]
+    Load(#[from] causeway_riscv::LoadError),
+    #[error("compiling the guest failed: {0}")]
+    Compile(String),
+    #[error("{0}")]
+    Run(String),
+}
+
+/// Linux signal numbers (the same on x86-64 and RISC-V).
+pub mod signal {
+    pub const SIGILL: i32 = 4;
+    pub const SIGTRAP: i32 = 5;
+    pub const SIGSEGV: i32 = 11;
+}
+
+/// The signal qemu-user dies of for a trap.
+pub fn trap_signal(code: TrapCode) -> i32 {
+    match code {
+        TrapCode::MemoryAccess | TrapCode::StackOverflow => signal::SIGSEGV,
+        c if c == causeway_riscv::lift::TRAP_EBREAK => signal::SIGTRAP,
+        _ => signal::SIGILL,
+    }
+}
+
+/// The state of the system interface of one guest.
+struct System {
+    xlen: Xlen,
+    io: GuestIo,
+    brk: u64,
+    /// The end of the pages mapped for the heap so far.
+    brk_mapped: u64,
+    brk_start: u64,
+    brk_limit: u64,
+    counter: i64,
+}
+
+impl System {
+    /// A register value as an address or size: RV32 registers hold sign-extended 32-bit values.
+    fn unsigned(&self, v: i64) -> u64 {
+        match self.xlen {
+            Xlen::X32 => v as u32 as u64,
+            Xlen::X64 => v as u64,
+        }
+    }
+
+    /// A read of `cycle`, `time` or `instret` (`csr`; 0xc80.. are RV32's high halves). Metered runs
+    /// see the guest instructions retired so far, derived from the fuel, so the values are the same
+    /// on every tier and every run; unmetered runs have no such count and see a value that grows by
+    /// one per read.
+    fn counter(&mut self, budget: Option<u64>, fuel_left: i64, csr: i64) -> i64 {
+        let count = match budget {
+            Some(b) => (b as i64).wrapping_sub(fuel_left),
+            None => {
+                self.counter += 1;
+                self.counter
+            }
+        };
+        if csr >= 0xc80 {
+            count >> 32
+        } else {
+            count
+        }
+    }
+
+    /// One `ecall`: `(a0, exited)`.
+    fn ecall(&mut self, ctx: &mut HostCtx<'_>, nr: i64, a: &[i64]) -> (i64, bool) {
+        match nr {
+            sys::WRITE => (self.write(ctx, a[0], a[1], a[2]), false),
+            sys::EXIT | sys::EXIT_GROUP => {
+                ctx.globals[layout::G_EXIT.0 as usize] = a[0] & 0xff;
+                (0, true)
+            }
+            sys::BRK => (self.set_brk(ctx, a[0]) as i64, false),
+            _ => (-ENOSYS, false),
+        }
+    }
+
+    fn write(&mut self, ctx: &mut HostCtx<'_>, fd: i64, buf: i64, len: i64) -> i64 {
+        let (buf, len) = (self.unsigned(buf), self.unsigned(len));
+        let sink = match fd {
+            1 => &mut self.io.stdout,
+            2 => &mut self.io.stderr,
+            _ => return -EBADF,
+        };
+        // Large writes go in pieces, so a guest cannot make the host allocate without bound.
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(1 << 16);
+            let Ok(bytes) = ctx.memory.read(buf.wrapping_add(done), n as usize) else {
+                return if done == 0 { -EFAULT } else { done as i64 };
+            };
+            if sink.write_all(&bytes).is_err() {
+                return if done == 0 { -EFAULT } else { done as i64 };
+            }
+            done += n;
+        }
+        let _ = sink.flush();
+        len as i64
+    }
+
+    /// Linux `brk`: moves the break within `[brk_start, brk_limit]` and returns the new break, or
+    /// the unchanged one if the request cannot be met.
+    fn set_brk(&mut self, ctx: &mut HostCtx<'_>, req: i64) -> u64 {
+        let req = self.unsigned(req);
+        if req < self.brk_start || req > self.brk_limit {
+            return self.brk;
+        }
+        let want = req.div_ceil(4096) * 4096;
+        if want > self.brk_mapped {
+            let size = want - self.brk_mapped;
+            if ctx
+                .memory
+                .map_region(self.brk_mapped, size, causeway_engine::ir::Rights::ReadWrite)
+                .is_err()
+            {
+                return self.brk;
+            }
+            self.brk_mapped = want;
+        }
+        self.brk = req;
+        self.brk
+    }
+}
+
+/// A loaded and compiled guest, ready to run (many times).
+pub struct Guest {
+    layout: Layout,
+    translator: Arc<causeway_riscv::lift::Translator>,
+    module: Arc<causeway_engine::ir::Module>,
+    compiled: Option<Arc<CompiledModule>>,
+    options: GuestOptions,
+}
+
+impl Guest {
+    pub fn load(bytes: &[u8], options: GuestOptions) -> Result<Guest, GuestError> {
+        let program = causeway_riscv::load(bytes, &options.elf_limits, &options.limits)?;
+        let module = Arc::new(program.module);
+        let compiled = if options.interpreter {
+            None
+        } else {
+            let opts = CompileOptions {
+                opt_level: options.opt_level,
+                metered: options.fuel.is_some(),
+                debuggable: false,
+                keep_text: false,
+            };
+            let c = CompiledModule::compile(module.clone(), opts)
+                .map_err(|e| GuestError::Compile(e.to_string()))?;
+            Some(Arc::new(c))
+        };
+        Ok(Guest {
+            layout: program.translator.layout().clone(),
+            translator: Arc::new(program.translator),
+            module,
+            compiled,
+            options,
+        })
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// A fresh instance of the guest, its system interface writing to `io`.
+    pub fn instantiate(&self, io: GuestIo) -> Result<Instance, GuestError> {
+        let system = Arc::new(Mutex::new(System {
+            xlen: self.layout.xlen,
+            io,
+            brk: self.layout.brk_start,
+            brk_mapped: self.layout.brk_start,
+            brk_start: self.layout.brk_start,
+            brk_limit: self.layout.brk_limit,
+            counter: 0,
+        }));
+        let mut linker = Linker::new();
+        let sys = system.clone();
+        linker.define(layout::ECALL_IMPORT_NAME, move |ctx, args, results| {
+            let mut s = sys
+                .lock()
+                .map_err(|_| "the system interface is poisoned".to_string())?;
+            let (a0, exited) = s.ecall(ctx, args[0], &args[1..7]);
+            results[0] = a0;
+            results[1] = exited as i64;
+            Ok(HostOutcome::Return)
+        });
+        let sys = system;
+        let budget = self.options.fuel;
+        linker.define(layout::COUNTER_IMPORT_NAME, move |ctx, args, results| {
+            let mut s = sys
+                .lock()
+                .map_err(|_| "the system interface is poisoned".to_string())?;
+            results[0] = s.counter(budget, ctx.fuel, args[0]);
+            Ok(HostOutcome::Return)
+        });
+        let config = InstanceConfig {
+            fuel: self.options.fuel,
+            // Region calls nest at most MAX_NESTED_CALLS deep (see `layout`); leave room.
+            max_depth: layout::MAX_NESTED_CALLS as u64 + 64,
+            ..Default::default()
+        };
+        let mut instance = match &self.compiled {
+            Some(c) => Instance::new_jit(c.clone(), &mut linker, config),
+            None => Instance::new_interp(self.module.clone(), &mut linker, config),
+        }
+        .map_err(|e| GuestError::Run(e.to_string()))?;
+        let translator = self.translator.clone();
+        instance.set_resolver(move |slot| Ok(translator.translate(slot)));
+        Ok(instance)
+    }
+
+    /// Runs the guest from its entry point to its end.
+    pub fn run(&self, io: GuestIo) -> Result<GuestEnd, GuestError> {
+        let mut instance = self.instantiate(io)?;
+        let stop = instance
+            .call(layout::ENTRY, &[])
+            .map_err(|e| GuestError::Run(e.to_string()))?;
+        guest_end(&instance, stop)
+    }
+}
+
+/// What a stop of the dispatcher means for the guest.
+pub fn guest_end(instance: &Instance, stop: Stop) -> Result<GuestEnd, GuestError> {
+    match stop {
+        Stop::Finished(v) => Ok(GuestEnd::Exited(v.first().copied().unwrap_or(0) as i32)),
+        Stop::Trap(t) => {
+            let pc = t
+                .loc
+                .map(|l| l.0)
+                .or_else(|| instance.globals().get(layout::G_PC.0 as usize).map(|&p| p as u64));
+            Ok(GuestEnd::Trap {
+                code: t.code,
+                pc,
+                signal: trap_signal(t.code),
+            })
+        }
+        Stop::OutOfFuel => Ok(GuestEnd::OutOfFuel),
+        Stop::Interrupted => Ok(GuestEnd::Interrupted),
+        Stop::HostError { message, loc, .. } => Err(GuestError::Run(match loc {
+            Some(l) => format!("system call at pc {:#x} failed: {message}", l.0),
+            None => format!("system call failed: {message}"),
+        })),
+        Stop::ResolveError { message, .. } => Err(GuestError::Run(format!("translation failed: {message}"))),
+        Stop::HostSuspended { .. } | Stop::Breakpoint { .. } => {
+            Err(GuestError::Run(format!("unexpected stop: {stop}")))
+        }
+    }
+}

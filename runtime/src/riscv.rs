@@ -61,7 +61,40 @@ pub struct GuestIo {
     pub stderr: Box<dyn Write + Send>,
 }
 
+/// What a guest wrote to a captured stream (see [`GuestIo::capture`]).
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("capture buffer poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl GuestIo {
+    /// Streams that keep what the guest writes, for tests and embedders: `(io, stdout, stderr)`.
+    pub fn capture() -> (GuestIo, Captured, Captured) {
+        let (out, err) = (Captured::default(), Captured::default());
+        let io = GuestIo {
+            stdout: Box::new(out.clone()),
+            stderr: Box::new(err.clone()),
+        };
+        (io, out, err)
+    }
+
     /// The process's own stdout and stderr.
     pub fn inherit() -> GuestIo {
         GuestIo {

@@ -12,6 +12,8 @@
 //! layout or the system interface (see `program.rs`); it only calls the `ecall` and `counter`
 //! imports that the layout declares.
 
+mod flow;
+
 use crate::inst::{AluOp, AmoOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
 use crate::layout::{
     Layout, EXIT_PC, G_CALLS, G_RESERVATION, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS,
@@ -21,6 +23,7 @@ use causeway_engine::ir::{
     BinOp, BlockId, Cond, Function, GlobalId, MemWidth, Operand, Signature, SourceLoc, TrapCode, Type, UnOp,
     Var,
 };
+use flow::{Flow, RegSet};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Most guest instructions in one region: bounds the compile time of a region.
@@ -44,10 +47,21 @@ pub struct Translator {
 }
 
 /// The instructions of a region, found by following direct control flow from its entry.
-struct Discovery {
+pub(crate) struct RegionCode<'a> {
+    layout: &'a Layout,
     insts: BTreeMap<u64, Decoded>,
     /// Pcs that start a basic block.
     leaders: BTreeSet<u64>,
+}
+
+impl RegionCode<'_> {
+    fn next_pc(&self, pc: u64) -> u64 {
+        self.layout.wrap_pc(pc + self.insts[&pc].len as u64)
+    }
+
+    fn target(&self, pc: u64, offset: i64) -> u64 {
+        self.layout.wrap_pc(pc.wrapping_add(offset as u64))
+    }
 }
 
 impl Translator {
@@ -63,8 +77,9 @@ impl Translator {
     /// cannot run becomes the trap it raises when it runs.
     pub fn translate(&self, slot: u64) -> Function {
         let entry = self.layout.slot_pc(slot);
-        let found = self.discover(entry);
-        RegionBuilder::new(self, entry, &found).build(entry)
+        let code = self.discover(entry);
+        let flow = Flow::analyze(&code, entry);
+        RegionBuilder::new(self, &code, flow).build(entry)
     }
 
     fn decode_at(&self, pc: u64) -> Option<Decoded> {
@@ -73,7 +88,7 @@ impl Translator {
             .map(|word| crate::decode::decode(self.layout.xlen, word))
     }
 
-    fn discover(&self, entry: u64) -> Discovery {
+    fn discover(&self, entry: u64) -> RegionCode<'_> {
         let mut insts = BTreeMap::new();
         let mut leaders = BTreeSet::from([entry]);
         let mut work = vec![entry];
@@ -114,13 +129,18 @@ impl Translator {
                 }
             }
         }
-        Discovery { insts, leaders }
+        RegionCode {
+            layout: &self.layout,
+            insts,
+            leaders,
+        }
     }
 }
 
 struct RegionBuilder<'a> {
     t: &'a Translator,
-    found: &'a Discovery,
+    found: &'a RegionCode<'a>,
+    flow: Flow,
     b: FunctionBuilder,
     xty: Type,
     /// `regs[r]` holds guest register `r` (index 0 unused).
@@ -129,42 +149,30 @@ struct RegionBuilder<'a> {
     sink: Var,
     /// Scratch variables by type and number (see `scratch`).
     scratch: HashMap<(Type, usize), Var>,
-    /// Registers the region reads or writes: loaded on entry, reloaded after calls.
-    used: Vec<Reg>,
-    /// Registers the region writes: written back before it leaves.
-    written: Vec<Reg>,
     blocks: HashMap<u64, BlockId>,
-    exits: HashMap<u64, BlockId>,
+    /// Exit blocks by target pc and the registers they write back.
+    exits: HashMap<(u64, RegSet), BlockId>,
 }
 
 impl<'a> RegionBuilder<'a> {
-    fn new(t: &'a Translator, entry: u64, found: &'a Discovery) -> RegionBuilder<'a> {
+    fn new(t: &'a Translator, found: &'a RegionCode<'a>, flow: Flow) -> RegionBuilder<'a> {
         let xty = match t.layout.xlen {
             Xlen::X32 => Type::I32,
             Xlen::X64 => Type::I64,
         };
+        let entry = t.layout.wrap_pc(*found.leaders.first().unwrap_or(&0));
         let mut b = FunctionBuilder::new(format!("pc_{entry:x}"), region_signature());
         let regs = (0..32).map(|_| b.var(xty)).collect();
         let sink = b.var(xty);
-        let (mut read, mut written) = (BTreeSet::new(), BTreeSet::new());
-        for d in found.insts.values() {
-            let (r, w) = reg_uses(&d.inst);
-            read.extend(r.into_iter().filter(|&x| x != 0));
-            if w != 0 {
-                written.insert(w);
-            }
-        }
-        let used = read.union(&written).copied().collect();
         RegionBuilder {
             t,
             found,
+            flow,
             b,
             xty,
             regs,
             sink,
             scratch: HashMap::new(),
-            used,
-            written: written.into_iter().collect(),
             blocks: HashMap::new(),
             exits: HashMap::new(),
         }
@@ -177,9 +185,17 @@ impl<'a> RegionBuilder<'a> {
                 self.blocks.insert(pc, blk);
             }
         }
-        self.load_regs();
-        let first = self.edge(entry);
-        self.b.jump(first);
+        match self.blocks.get(&entry).copied() {
+            Some(first) => {
+                self.load_regs(self.flow.live_in[&entry]);
+                self.b.jump(first);
+            }
+            // Nothing to run at the entry: a fetch fault there.
+            None => {
+                self.b.set_loc(Some(SourceLoc(entry)));
+                self.b.trap(TrapCode::MemoryAccess);
+            }
+        }
         let leaders: Vec<u64> = self.blocks.keys().copied().collect();
         for pc in leaders {
             let blk = self.blocks[&pc];
@@ -189,43 +205,51 @@ impl<'a> RegionBuilder<'a> {
         self.b.finish()
     }
 
-    /// The IR block a control transfer to `pc` goes to: its basic block, or an exit that returns
-    /// `pc` to the dispatcher.
-    fn edge(&mut self, pc: u64) -> BlockId {
-        if let Some(&b) = self.blocks.get(&pc) {
-            return b;
+    /// The IR block for control going from the instruction at `from` to `to`: `to`'s basic block,
+    /// through the write-back of the registers dirty here but not there, or an exit that writes
+    /// back what is dirty and returns `to` to the dispatcher.
+    fn edge(&mut self, from: u64, to: u64) -> BlockId {
+        let dirty = self.flow.dirty_out(from);
+        let (extra, target) = match self.blocks.get(&to) {
+            Some(&blk) => (dirty & !self.flow.dirty_in[&to], Some(blk)),
+            None => (dirty, None),
+        };
+        if let (0, Some(blk)) = (extra, target) {
+            return blk;
         }
-        if let Some(&b) = self.exits.get(&pc) {
+        if let Some(&b) = self.exits.get(&(to, extra)).filter(|_| target.is_none()) {
             return b;
         }
         let here = self.b.current_block();
-        let exit = self.b.create_block();
-        self.b.switch_to_block(exit);
+        let edge = self.b.create_block();
+        self.b.switch_to_block(edge);
         self.b.set_loc(None);
-        self.leave(Operand::Imm(pc as i64));
+        self.write_back(extra);
+        match target {
+            Some(blk) => self.b.jump(blk),
+            None => {
+                self.b.ret([Operand::Imm(to as i64)]);
+                self.exits.insert((to, extra), edge);
+            }
+        }
         self.b.switch_to_block(here);
-        self.exits.insert(pc, exit);
-        exit
+        edge
     }
 
-    fn load_regs(&mut self) {
-        for i in 0..self.used.len() {
-            let r = self.used[i];
-            self.b.global_get(self.regs[r as usize], reg_global(r));
+    fn load_regs(&mut self, set: RegSet) {
+        for r in 1..32u8 {
+            if set & flow::bit(r) != 0 {
+                self.b.global_get(self.regs[r as usize], reg_global(r));
+            }
         }
     }
 
-    fn write_back(&mut self) {
-        for i in 0..self.written.len() {
-            let r = self.written[i];
-            self.b.global_set(reg_global(r), self.regs[r as usize]);
+    fn write_back(&mut self, set: RegSet) {
+        for r in 1..32u8 {
+            if set & flow::bit(r) != 0 {
+                self.b.global_set(reg_global(r), self.regs[r as usize]);
+            }
         }
-    }
-
-    /// Writes back and returns `next` (an i64 pc) to the caller.
-    fn leave(&mut self, next: Operand) {
-        self.write_back();
-        self.b.ret([next]);
     }
 
     fn r(&self, x: Reg) -> Operand {
@@ -256,7 +280,7 @@ impl<'a> RegionBuilder<'a> {
                 return;
             }
             if self.found.leaders.contains(&next) || !self.found.insts.contains_key(&next) {
-                let to = self.edge(next);
+                let to = self.edge(pc, next);
                 self.b.jump(to);
                 return;
             }
@@ -276,11 +300,11 @@ impl<'a> RegionBuilder<'a> {
             Inst::Jal { rd, offset } => {
                 let target = self.t.layout.wrap_pc(pc.wrapping_add(offset as u64));
                 if rd == 0 {
-                    let to = self.edge(target);
+                    let to = self.edge(pc, target);
                     self.b.jump(to);
                 } else {
                     self.b.iconst(self.w(rd), next as i64);
-                    self.call(Operand::Imm(target as i64), next);
+                    self.call(pc, Operand::Imm(target as i64), next);
                 }
                 return true;
             }
@@ -296,10 +320,11 @@ impl<'a> RegionBuilder<'a> {
                     Type::I32 => self.b.unary(UnOp::ExtendU, target, t),
                 }
                 if rd == 0 {
-                    self.leave(Operand::Var(target));
+                    self.write_back(self.flow.dirty_out(pc));
+                    self.b.ret([Operand::Var(target)]);
                 } else {
                     self.b.iconst(self.w(rd), next as i64);
-                    self.call(Operand::Var(target), next);
+                    self.call(pc, Operand::Var(target), next);
                 }
                 return true;
             }
@@ -320,7 +345,7 @@ impl<'a> RegionBuilder<'a> {
                     BranchCond::Geu => Cond::GeU,
                 };
                 self.icmp_regs(cond, c, rs1, rs2);
-                let (then, else_) = (self.edge(target), self.edge(next));
+                let (then, else_) = (self.edge(pc, target), self.edge(pc, next));
                 self.b.brif(c, then, else_);
                 return true;
             }
@@ -390,10 +415,11 @@ impl<'a> RegionBuilder<'a> {
             Inst::Ecall => {
                 self.ecall(pc);
                 let done = self.scratch(Type::I64, 11);
-                let (exit, cont) = (self.b.create_block(), self.edge(next));
+                let (exit, cont) = (self.b.create_block(), self.edge(pc, next));
                 self.b.brif(done, exit, cont);
                 self.b.switch_to_block(exit);
-                self.leave(Operand::Imm(EXIT_PC));
+                self.write_back(self.flow.dirty_out(pc));
+                self.b.ret([Operand::Imm(EXIT_PC)]);
                 return true;
             }
             Inst::Ebreak => {
@@ -537,8 +563,8 @@ impl<'a> RegionBuilder<'a> {
     /// A call of the region at `target` (an i64 pc) that returns to `link`: written back, a native
     /// call, registers reloaded, and on to `link` if the callee returned there. Deeply nested calls
     /// leave through the dispatcher instead, so guest recursion never exhausts the native stack.
-    fn call(&mut self, target: Operand, link: u64) {
-        self.write_back();
+    fn call(&mut self, pc: u64, target: Operand, link: u64) {
+        self.write_back(self.flow.dirty_in[&pc] | self.flow.nodes[&pc].defs);
         let layout = &self.t.layout;
         let (lo, slots) = (layout.code_lo, layout.slots());
         let depth = self.scratch(Type::I64, 20);
@@ -572,10 +598,14 @@ impl<'a> RegionBuilder<'a> {
         let next = self.scratch(Type::I64, 3);
         self.b.call_dyn(slot, [], [next]);
         self.b.global_set(G_CALLS, depth);
-        self.load_regs();
+        if !self.blocks.contains_key(&link) {
+            self.b.ret([Operand::Var(next)]);
+            return;
+        }
+        self.load_regs(self.flow.live_in[&link]);
         let same = self.scratch(Type::I64, 2);
         self.b.icmp(Cond::Eq, same, next, Operand::Imm(link as i64));
-        let back = self.edge(link);
+        let back = self.edge(pc, link);
         let away = self.b.create_block();
         self.b.brif(same, back, away);
         self.b.switch_to_block(away);
@@ -591,7 +621,6 @@ impl<'a> RegionBuilder<'a> {
         args.push(Operand::Imm(pc as i64));
         let result = self.scratch(Type::I64, 20);
         let done = self.scratch(Type::I64, 11);
-        self.write_back();
         self.b.hostcall(IMPORT_ECALL, args, [result, done]);
         self.set_wide(10, result);
     }
@@ -671,24 +700,6 @@ impl<'a> RegionBuilder<'a> {
         }
         self.b.store(store_w, self.r(rs1), 0, new);
         self.b.copy(self.w(rd), old);
-    }
-}
-
-/// The registers an instruction reads and the one it writes (0: none).
-fn reg_uses(inst: &Inst) -> (Vec<Reg>, Reg) {
-    match *inst {
-        Inst::Lui { rd, .. } | Inst::Auipc { rd, .. } | Inst::Jal { rd, .. } => (vec![], rd),
-        Inst::Jalr { rd, rs1, .. } => (vec![rs1], rd),
-        Inst::Branch { rs1, rs2, .. } => (vec![rs1, rs2], 0),
-        Inst::Load { rd, rs1, .. } => (vec![rs1], rd),
-        Inst::Store { rs1, rs2, .. } => (vec![rs1, rs2], 0),
-        Inst::OpImm { rd, rs1, .. } => (vec![rs1], rd),
-        Inst::Op { rd, rs1, rs2, .. } => (vec![rs1, rs2], rd),
-        Inst::Lr { rd, rs1, .. } => (vec![rs1], rd),
-        Inst::Sc { rd, rs1, rs2, .. } | Inst::Amo { rd, rs1, rs2, .. } => (vec![rs1, rs2], rd),
-        Inst::Ecall => (vec![17, 10, 11, 12, 13, 14, 15], 10),
-        Inst::Csr { rd, .. } => (vec![], rd),
-        Inst::Fence | Inst::FenceI | Inst::Ebreak | Inst::Illegal => (vec![], 0),
     }
 }
 

@@ -134,8 +134,52 @@ scoped_thread_local!(
 
 type HostResult = Result<HostOutcome, String>;
 
-/// The standard effects, by name, with their signatures.
-fn standard_effects() -> Vec<(&'static str, Signature)> {
+/// Performs registered effect `name` with `handler` inside the current invocation: checks the
+/// `Execute` right over the effect, calls the handler and checks it returned `want` values.
+pub(crate) fn perform_registered(
+    handler: &dyn EffectHandler,
+    name: &str,
+    want: Option<usize>,
+    args: &[i64],
+    results: &mut [i64],
+) -> HostResult {
+    in_invocation(
+        name,
+        |inv| {
+            let effect = Effect {
+                effect_type: EffectType(name.to_string()),
+                args: args.to_vec(),
+                domain: Some(inv.ctx.domain.clone()),
+            };
+            let caps = inv.resources.capabilities();
+            caps.check(inv.ctx, Right::Execute, Access::Effect(name))?;
+            let r = handler.handle(&effect, inv.ctx)?;
+            if let Some(want) = want.filter(|&w| w != r.values.len()) {
+                return Err(ExecutionError::Invalid(format!(
+                    "the handler of `{name}` returned {} values, {want} are expected",
+                    r.values.len()
+                ))
+                .into());
+            }
+            Ok(r.values)
+        },
+        results,
+    )
+}
+
+/// Performs standard effect `name` (see [`standard_effects`]) inside the current invocation.
+pub(crate) fn perform_standard(
+    name: &str,
+    ctx: &mut HostCtx<'_>,
+    args: &[i64],
+    results: &mut [i64],
+) -> HostResult {
+    in_invocation(name, |inv| inv.standard(name, ctx, args), results)
+}
+
+/// The standard effects, by name, with their signatures, in the order of their numbers (RISC-V
+/// guests call effect k as system call `0x4341_0000 + k`).
+pub(crate) fn standard_effects() -> Vec<(&'static str, Signature)> {
     let sig = |p: usize, r: usize| Signature {
         params: vec![Type::I64; p],
         results: vec![Type::I64; r],
@@ -443,6 +487,11 @@ impl Runtime {
             .insert(effect.0, handler);
     }
 
+    /// Every registered effect handler, by effect name.
+    pub fn effect_handlers(&self) -> HashMap<String, Arc<dyn EffectHandler>> {
+        self.effects.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn effect_handler(&self, name: &str) -> Option<Arc<dyn EffectHandler>> {
         self.effects
             .read()
@@ -462,30 +511,9 @@ impl Runtime {
                 return Err(ExecutionError::UnhandledEffect(imp.name.clone()).into());
             };
             let name = imp.name.clone();
-            let domain_free = imp.sig.results.len();
+            let want = imp.sig.results.len();
             linker.define(&imp.name, move |_, args, results| {
-                in_invocation(
-                    &name,
-                    |inv| {
-                        let effect = Effect {
-                            effect_type: EffectType(name.clone()),
-                            args: args.to_vec(),
-                            domain: Some(inv.ctx.domain.clone()),
-                        };
-                        let caps = inv.resources.capabilities();
-                        caps.check(inv.ctx, Right::Execute, Access::Effect(&name))?;
-                        let r = handler.handle(&effect, inv.ctx)?;
-                        if r.values.len() != domain_free {
-                            return Err(ExecutionError::Invalid(format!(
-                                "the handler of `{name}` returned {} values, the import declares {domain_free}",
-                                r.values.len()
-                            ))
-                            .into());
-                        }
-                        Ok(r.values)
-                    },
-                    results,
-                )
+                perform_registered(&*handler, &name, Some(want), args, results)
             });
         }
         Ok(linker)
@@ -509,7 +537,7 @@ impl Runtime {
         }
         let name = imp.name.clone();
         linker.define(&imp.name, move |ctx, args, results| {
-            in_invocation(&name, |inv| inv.standard(&name, ctx, args), results)
+            perform_standard(&name, ctx, args, results)
         });
         Ok(true)
     }

@@ -65,14 +65,30 @@ pub fn cli_owner() -> OwnerId {
     OwnerId::from_public_key(b"causeway-cli")
 }
 
-/// Parses and runs `text`. Errors before the run (parse, verify, store) are rendered messages.
-pub fn run_ir(text: &str, opts: &RunIrOptions) -> Result<RunIrOutcome, String> {
-    let store: Arc<dyn Store> = match &opts.store {
+/// What the CLI runs a program in: a runtime over the store at `store` (a fresh in-memory one
+/// without it), and a context in `domain` as [`cli_owner`] with `rights`, plus `Execute` over
+/// the domain (the caller asked to run the program).
+pub fn cli_session(
+    store: Option<&std::path::Path>,
+    domain: &str,
+    rights: Rights,
+) -> Result<(Runtime, Arc<CapabilityManager>, ExecutionContext), String> {
+    let store: Arc<dyn Store> = match store {
         Some(path) => Arc::new(PersistentStore::open(path).map_err(|e| e.to_string())?),
         None => Arc::new(MemoryStore::new()),
     };
     let caps = Arc::new(CapabilityManager::new());
-    let mut runtime = Runtime::new(store, caps.clone());
+    let runtime = Runtime::new(store, caps.clone());
+    let domain = DomainId::new(domain.to_string());
+    let mut ctx = caps.context(cli_owner(), domain.clone(), rights);
+    ctx.capabilities
+        .push(caps.mint(CapabilityTarget::Domain(domain), Rights::of(&[Right::Execute])));
+    Ok((runtime, caps, ctx))
+}
+
+/// Parses and runs `text`. Errors before the run (parse, verify, store) are rendered messages.
+pub fn run_ir(text: &str, opts: &RunIrOptions) -> Result<RunIrOutcome, String> {
+    let (mut runtime, caps, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
     runtime.set_engine(Engine::with_options(CompileOptions {
         opt_level: opts.opt_level,
         ..Default::default()
@@ -91,11 +107,7 @@ pub fn run_ir(text: &str, opts: &RunIrOptions) -> Result<RunIrOutcome, String> {
     );
     let program = runtime.engine().compile_ir(text).map_err(|e| e.to_string())?;
     runtime.register_program("main", program);
-    let domain = DomainId::new(opts.domain.clone());
-    let mut ctx = caps.context(cli_owner(), domain.clone(), opts.rights);
     ctx.fuel = opts.fuel;
-    ctx.capabilities
-        .push(caps.mint(CapabilityTarget::Domain(domain), Rights::of(&[Right::Execute])));
     ctx.capabilities.push(caps.mint(
         CapabilityTarget::Effect("print".into()),
         Rights::of(&[Right::Execute]),

@@ -5,6 +5,12 @@
 //! Owns the system-call semantics and the trap-to-signal mapping. It must never translate guest
 //! code (that is `causeway-riscv`) nor print (the CLI renders what it returns).
 
+use crate::capability::Access;
+use crate::embed::{perform_registered, perform_standard, standard_effects, Runtime};
+use crate::error::{ExecutionError, Right, VmError};
+use crate::interfaces::EffectHandler;
+use crate::ops::ExecutionResult;
+use crate::types::ExecutionContext;
 use causeway_engine::host::{HostCtx, HostOutcome, Linker};
 use causeway_engine::instance::{Instance, InstanceConfig};
 use causeway_engine::ir::TrapCode;
@@ -13,19 +19,27 @@ use causeway_engine::stop::Stop;
 use causeway_riscv::elf::ElfLimits;
 use causeway_riscv::inst::Xlen;
 use causeway_riscv::layout::{self, GuestLimits, Layout};
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-/// Linux RISC-V system-call numbers the guest interface implements.
+/// System-call numbers of the guest interface: Linux RISC-V's, and Causeway's own.
 pub mod sys {
     pub const WRITE: i64 = 64;
     pub const EXIT: i64 = 93;
     pub const EXIT_GROUP: i64 = 94;
     pub const BRK: i64 = 214;
+    /// `CAUSEWAY_BASE + k` performs standard resource effect `k` (see `guest/causeway.h`).
+    pub const CAUSEWAY_BASE: i64 = 0x4341_0000;
+    /// `perform(name, name_len, args, argc)`: a registered host effect; its first value in `a0`.
+    pub const CAUSEWAY_PERFORM: i64 = 0x4341_0100;
+    /// The most arguments `perform` passes.
+    pub const MAX_PERFORM_ARGS: i64 = 16;
 }
 
 const EBADF: i64 = 9;
 const EFAULT: i64 = 14;
+const EINVAL: i64 = 22;
 const ENOSYS: i64 = 38;
 
 /// The exit status of a run that ran out of fuel: 128 + SIGXCPU, what a process killed for
@@ -168,6 +182,8 @@ struct System {
     brk_start: u64,
     brk_limit: u64,
     counter: i64,
+    /// The runtime's registered effect handlers, for `perform`.
+    handlers: HashMap<String, Arc<dyn EffectHandler>>,
 }
 
 impl System {
@@ -198,17 +214,60 @@ impl System {
         }
     }
 
-    /// One `ecall`: `(a0, exited)`.
-    fn ecall(&mut self, ctx: &mut HostCtx<'_>, nr: i64, a: &[i64]) -> (i64, bool) {
-        match nr {
+    /// One `ecall`: `(a0, exited)`, or the error of a Causeway call, which ends the run.
+    fn ecall(&mut self, ctx: &mut HostCtx<'_>, nr: i64, a: &[i64]) -> Result<(i64, bool), String> {
+        let standard = standard_effects();
+        Ok(match nr {
             sys::WRITE => (self.write(ctx, a[0], a[1], a[2]), false),
             sys::EXIT | sys::EXIT_GROUP => {
                 ctx.globals[layout::G_EXIT.0 as usize] = a[0] & 0xff;
                 (0, true)
             }
             sys::BRK => (self.set_brk(ctx, a[0]) as i64, false),
+            n if (sys::CAUSEWAY_BASE..sys::CAUSEWAY_BASE + standard.len() as i64).contains(&n) => {
+                let (name, sig) = &standard[(n - sys::CAUSEWAY_BASE) as usize];
+                // RV32 pointers, lengths and quantities are unsigned 32-bit values.
+                let args: Vec<i64> = a[..sig.params.len()]
+                    .iter()
+                    .map(|&v| self.unsigned(v) as i64)
+                    .collect();
+                let mut result = [0i64; 1];
+                perform_standard(name, ctx, &args, &mut result[..sig.results.len()])?;
+                (result[0], false)
+            }
+            sys::CAUSEWAY_PERFORM => (self.perform(ctx, a)?, false),
             _ => (-ENOSYS, false),
+        })
+    }
+
+    /// `perform(name, name_len, args, argc)`: a malformed request is `-EFAULT`/`-EINVAL` to the
+    /// guest; an effect without a handler, a refused capability or a failing handler ends the run.
+    fn perform(&mut self, ctx: &mut HostCtx<'_>, a: &[i64]) -> Result<i64, String> {
+        let (name_ptr, name_len) = (self.unsigned(a[0]), self.unsigned(a[1]));
+        let (args_ptr, argc) = (self.unsigned(a[2]), self.unsigned(a[3]));
+        if name_len > 256 || argc > sys::MAX_PERFORM_ARGS as u64 {
+            return Ok(-EINVAL);
         }
+        let Ok(name) = ctx.memory.read(name_ptr, name_len as usize) else {
+            return Ok(-EFAULT);
+        };
+        let Ok(name) = String::from_utf8(name) else {
+            return Ok(-EINVAL);
+        };
+        let Ok(raw) = ctx.memory.read(args_ptr, 8 * argc as usize) else {
+            return Ok(-EFAULT);
+        };
+        let args: Vec<i64> = raw
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        let handler =
+            self.handlers.get(&name).cloned().ok_or_else(|| {
+                format!("the guest performs effect `{name}`, which no host handler handles")
+            })?;
+        let mut result = [0i64; 1];
+        perform_registered(&*handler, &name, None, &args, &mut result)?;
+        Ok(result[0])
     }
 
     fn write(&mut self, ctx: &mut HostCtx<'_>, fd: i64, buf: i64, len: i64) -> i64 {
@@ -297,8 +356,13 @@ impl Guest {
         &self.layout
     }
 
-    /// A fresh instance of the guest, its system interface writing to `io`.
-    pub fn instantiate(&self, io: GuestIo) -> Result<Instance, GuestError> {
+    /// A fresh instance of the guest, its system interface writing to `io`; `perform` reaches
+    /// `handlers`.
+    pub fn instantiate(
+        &self,
+        io: GuestIo,
+        handlers: HashMap<String, Arc<dyn EffectHandler>>,
+    ) -> Result<Instance, GuestError> {
         let system = Arc::new(Mutex::new(System {
             xlen: self.layout.xlen,
             io,
@@ -307,6 +371,7 @@ impl Guest {
             brk_start: self.layout.brk_start,
             brk_limit: self.layout.brk_limit,
             counter: 0,
+            handlers,
         }));
         let mut linker = Linker::new();
         let sys = system.clone();
@@ -314,7 +379,7 @@ impl Guest {
             let mut s = sys
                 .lock()
                 .map_err(|_| "the system interface is poisoned".to_string())?;
-            let (a0, exited) = s.ecall(ctx, args[0], &args[1..7]);
+            let (a0, exited) = s.ecall(ctx, args[0], &args[1..7])?;
             results[0] = a0;
             results[1] = exited as i64;
             Ok(HostOutcome::Return)
@@ -344,9 +409,10 @@ impl Guest {
         Ok(instance)
     }
 
-    /// Runs the guest from its entry point to its end.
+    /// Runs the guest from its entry point to its end, on its own: Causeway calls fail (they need
+    /// [`Guest::run_in`]).
     pub fn run(&self, io: GuestIo) -> Result<GuestEnd, GuestError> {
-        let mut instance = self.instantiate(io)?;
+        let mut instance = self.instantiate(io, HashMap::new())?;
         let stop = instance
             .call(layout::ENTRY, &[])
             .map_err(|e| GuestError::Run(e.to_string()))?;
@@ -378,6 +444,66 @@ pub fn guest_end(instance: &Instance, stop: Stop) -> Result<GuestEnd, GuestError
         Stop::ResolveError { message, .. } => Err(GuestError::Run(format!("translation failed: {message}"))),
         Stop::HostSuspended { .. } | Stop::Breakpoint { .. } => {
             Err(GuestError::Run(format!("unexpected stop: {stop}")))
+        }
+    }
+}
+
+/// A guest run on a runtime (see [`Guest::run_in`]).
+#[derive(Debug)]
+pub struct GuestRun {
+    pub end: GuestEnd,
+    /// Whether its resource changes were committed (exactly when it exited with status 0).
+    pub committed: bool,
+    /// Resource changes, log lines and fuel used.
+    pub result: ExecutionResult,
+}
+
+impl Guest {
+    /// Runs the guest as one transaction of `runtime`, in `ctx` (its domain and capabilities; the
+    /// fuel is the guest options'). Its Causeway calls act on the runtime's
+    /// resources under `ctx`'s capabilities, and commit together if the guest exits with status 0;
+    /// any other end rolls all of them back. A failing Causeway call ends the run with its error.
+    /// Needs `Execute` over the context's domain.
+    pub fn run_in(
+        &self,
+        runtime: &Runtime,
+        ctx: &ExecutionContext,
+        io: GuestIo,
+    ) -> Result<GuestRun, VmError> {
+        runtime
+            .capabilities()
+            .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?;
+        let mut io = Some(io);
+        let mut outcome: Option<GuestRun> = None;
+        let committed = crate::store::transact(&**runtime.resources().store(), |txn| {
+            let io = io
+                .take()
+                .ok_or_else(|| ExecutionError::Invalid("the run was retried".into()))?;
+            let mut instance = self
+                .instantiate(io, runtime.effect_handlers())
+                .map_err(|e| ExecutionError::Invalid(e.to_string()))?;
+            let raw = runtime.run_raw(txn, &mut instance, layout::ENTRY, &[], ctx)?;
+            if let Some(e) = raw.error {
+                return Err(e);
+            }
+            let end = guest_end(&instance, raw.stop).map_err(|e| ExecutionError::Invalid(e.to_string()))?;
+            let ok = end == GuestEnd::Exited(0);
+            outcome = Some(GuestRun {
+                end,
+                committed: ok,
+                result: raw.result,
+            });
+            if ok {
+                Ok(())
+            } else {
+                Err(ExecutionError::Invalid("the guest did not exit with status 0".into()).into())
+            }
+        });
+        match (committed, outcome) {
+            (Ok(()), Some(run)) => Ok(run),
+            (Err(_), Some(run)) if !run.committed => Ok(run),
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(ExecutionError::Invalid("the guest did not run".into()).into()),
         }
     }
 }

@@ -2,19 +2,13 @@
 //! as one transaction against an in-memory or persistent store with the capabilities the caller
 //! grants, `main`'s parameters given as `name=value` texts. Must never print: the CLI renders.
 
-use crate::capability::{CapabilityManager, CapabilityTarget, Rights};
-use crate::embed::Runtime;
-use crate::error::{Right, VmError};
-use crate::ir_host::cli_owner;
-use crate::store::memory::MemoryStore;
-use crate::store::persistent::PersistentStore;
-use crate::store::Store;
+use crate::capability::Rights;
+use crate::error::VmError;
+use crate::ir_host::cli_session;
 use crate::tel::{
     compile_tel, parse_arg, run_tel, OptimizationLevel, TelExecutionResult, TelLimits, TelProgram,
 };
-use crate::types::DomainId;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// The fuel budget when the caller gives none: large enough for any reasonable program, small
 /// enough that a runaway one stops within seconds to minutes.
@@ -79,18 +73,9 @@ pub fn run_tel_source(
             ));
         }
     }
-    let store: Arc<dyn Store> = match &opts.store {
-        Some(path) => Arc::new(PersistentStore::open(path).map_err(|e| e.to_string())?),
-        None => Arc::new(MemoryStore::new()),
-    };
-    let caps = Arc::new(CapabilityManager::new());
-    let mut runtime = Runtime::new(store, caps.clone());
+    let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
     runtime.set_interpreter(opts.interpreter);
-    let domain = DomainId::new(opts.domain.clone());
-    let mut ctx = caps.context(cli_owner(), domain.clone(), opts.rights);
     ctx.fuel = Some(opts.fuel);
-    ctx.capabilities
-        .push(caps.mint(CapabilityTarget::Domain(domain), Rights::of(&[Right::Execute])));
     Ok(run_tel(&runtime, &compiled, &args, &ctx))
 }
 

@@ -151,8 +151,8 @@ fn report_tel_error(e: &VmError) -> ExitCode {
     }
 }
 
-/// Runs a RISC-V guest with the process's stdout and stderr; a trap is reported on stderr with its
-/// kind and guest pc.
+/// Runs a RISC-V guest with the process's stdout and stderr, as one transaction over the store
+/// with the granted rights; a trap is reported on stderr with its kind and guest pc.
 fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Result<ExitCode, String> {
     use causeway_runtime::riscv::{Guest, GuestEnd, GuestIo, GuestOptions};
     let options = GuestOptions {
@@ -166,10 +166,19 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
         ..Default::default()
     };
     let guest = Guest::load(bytes, options).map_err(|e| format!("{file}: {e}"))?;
-    let end = guest
-        .run(GuestIo::inherit())
-        .map_err(|e| format!("{file}: {e}"))?;
-    match &end {
+    let (runtime, _, ctx) = causeway_runtime::ir_host::cli_session(
+        exec.store.as_deref(),
+        &exec.domain,
+        Rights::parse_list(&exec.caps)?,
+    )?;
+    let run = match guest.run_in(&runtime, &ctx, GuestIo::inherit()) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("causeway: {file}: {e}");
+            return Ok(ExitCode::from(GUEST_ERROR_STATUS));
+        }
+    };
+    match &run.end {
         GuestEnd::Exited(_) => {}
         GuestEnd::Trap { code, pc, .. } => match pc {
             Some(pc) => eprintln!("causeway: guest trap: {code} at pc {pc:#x}"),
@@ -178,8 +187,12 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
         GuestEnd::OutOfFuel => eprintln!("causeway: guest ran out of fuel"),
         GuestEnd::Interrupted => eprintln!("causeway: guest interrupted"),
     }
-    Ok(ExitCode::from(end.status() as u8))
+    Ok(ExitCode::from(run.end.status() as u8))
 }
+
+/// The exit status when a guest's run fails in the runtime (a Causeway call refused or failing,
+/// a translation error): 128 + SIGABRT, like a process that aborts.
+const GUEST_ERROR_STATUS: u8 = 134;
 
 fn is_tel(file: &str) -> bool {
     file.ends_with(".tel")

@@ -514,7 +514,8 @@ impl<'a> RegionBuilder<'a> {
 
     /// Scratch variable `i` of the guest register type.
     fn tmp(&mut self, i: usize) -> Var {
-        self.scratch(self.xty, i)
+        // Numbered apart from the i64 scratch variables, which are the same type on RV64.
+        self.scratch(self.xty, 100 + i)
     }
 
     fn op32_or_64(&mut self, op: AluOp, dst: Var, a: Operand, b: Operand) {
@@ -693,7 +694,7 @@ impl<'a> RegionBuilder<'a> {
                     AmoOp::Minu => Cond::LtU,
                     _ => Cond::GtU,
                 };
-                let keep = self.scratch(Type::I64, 0);
+                let keep = self.scratch(Type::I64, 12);
                 self.b.icmp(cond, keep, cmp_old, src);
                 self.b.select(new, keep, old, src);
             }

@@ -12,6 +12,7 @@ mod hostile;
 mod lifecycle;
 mod malformed;
 mod resources;
+mod riscv;
 mod store;
 mod tel;
 mod tel_embed;

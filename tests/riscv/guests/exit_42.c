@@ -1,0 +1,8 @@
+/* Exit status 42 through the exit_group call (cw_exit), not by returning from main. */
+#include "causeway.h"
+
+int main(void)
+{
+    cw_puts("exiting with 42\n");
+    cw_exit(42);
+}

@@ -44,6 +44,8 @@ const PAGE: u64 = 4096;
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub xlen: Xlen,
+    /// The size of the guest address space: every address at or above it faults.
+    pub space: u64,
     pub entry: u64,
     /// The executable range `[code_lo, code_hi)`: one dynamic slot per halfword.
     pub code_lo: u64,
@@ -127,24 +129,30 @@ impl Layout {
                 .any(|s| s.vaddr < hi && lo < round_up(s.vaddr + s.mem_size))
         };
         let stack_size = round_up(limits.stack_size.max(PAGE));
-        let space: u64 = 1 << 32;
+        // RV64 guests get the smaller of 2 GiB and 4 GiB that holds their segments: below 2^31, JIT
+        // code bounds-checks an access against an immediate instead of a constant in memory.
+        let space: u64 = match xlen {
+            Xlen::X64 if seg_end + stack_size + round_up(limits.heap_size) + 4 * PAGE <= 1 << 31 => 1 << 31,
+            _ => 1 << 32,
+        };
         // The stack sits high, away from the segments, the break and address 0.
-        let stack_top = [0xc000_0000u64, 0xf000_0000, 0x4000_0000]
+        let fits =
+            |top: u64| top <= space && top - stack_size >= 16 * PAGE && !overlaps(top - stack_size, top);
+        let stack_top = [space / 8 * 7, space / 4]
             .into_iter()
-            .find(|&top| top - stack_size > seg_end && !overlaps(top - stack_size, top) && top <= space)
-            .or_else(|| {
-                let top = round_up(seg_end + PAGE) + stack_size;
-                (top <= space - PAGE).then_some(top)
-            })
+            .filter(|&top| top > seg_end)
+            .find(|&top| fits(top))
+            .or_else(|| Some(round_up(seg_end + PAGE) + stack_size).filter(|&top| fits(top) && top < space))
             .ok_or(LayoutError::NoStack { size: stack_size })?;
         let brk_start = seg_end;
         let room = if brk_start < stack_top - stack_size {
             stack_top - stack_size - PAGE - brk_start
         } else {
-            space - PAGE - brk_start
+            space.saturating_sub(PAGE + brk_start)
         };
         Ok(Layout {
             xlen,
+            space,
             entry: elf.entry,
             code_lo,
             code_hi,
@@ -254,7 +262,7 @@ impl Layout {
         debug_assert_eq!(globals.len(), GLOBALS);
         let addr = match self.xlen {
             Xlen::X32 => AddrWidth::A32,
-            Xlen::X64 => AddrWidth::A64 { size: 1 << 32 },
+            Xlen::X64 => AddrWidth::A64 { size: self.space },
         };
         Module {
             memory: MemoryDecl { addr, regions, data },

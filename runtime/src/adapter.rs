@@ -424,9 +424,9 @@ impl VmInterfaceFactory {
         CausewayAdapter::with_program(vm_type, self.runtime.clone(), program, fuel)
     }
 
-    /// An adapter for `vm_type`. `Evm` and `CosmWasm` are not available; `RiscV` and `ZkVm` get their
-    /// front end and proofs with their own issues, and until then are not available either. `Tel`
-    /// adapters run IR programs until the TEL front end lands.
+    /// An adapter for `vm_type`. `Evm` and `CosmWasm` are not available; `ZkVm` gets its proofs with
+    /// its own issue and until then is not available either. `RiscV` adapters run guests registered
+    /// with `riscv::Guest::program`; `Tel` adapters run TEL and IR programs.
     pub fn create_adapter(&self, vm_type: VmType) -> Result<CausewayAdapter, VmError> {
         self.check_available(vm_type)?;
         Ok(CausewayAdapter::new(vm_type, self.runtime.clone()))
@@ -435,7 +435,7 @@ impl VmInterfaceFactory {
     fn check_available(&self, vm_type: VmType) -> Result<(), VmError> {
         match vm_type {
             VmType::Tel => Ok(()),
-            VmType::RiscV => Err(unavailable("the RISC-V VM", "its front end arrives with issue 6")),
+            VmType::RiscV => Ok(()),
             VmType::ZkVm => Err(unavailable("the ZK VM", "proofs arrive with issue 8")),
             VmType::Evm => Err(unavailable("the EVM", "Causeway has no EVM front end")),
             VmType::CosmWasm => Err(unavailable("CosmWasm", "Causeway has no CosmWasm front end")),

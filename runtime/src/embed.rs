@@ -65,6 +65,7 @@ impl Engine {
             .map_err(|e| ExecutionError::Compile(e.to_string()))?;
         Ok(Program {
             compiled: Arc::new(compiled),
+            hooks: None,
         })
     }
 
@@ -76,13 +77,32 @@ impl Engine {
     }
 }
 
+/// What a front end adds to every instance of its programs: host functions with state of their
+/// own per instance (RISC-V's system interface) and the resolver of the module's dynamic slots.
+pub trait InstanceHooks: Send + Sync {
+    /// Defines the program's own imports in `linker`, with fresh state for one instance of
+    /// `runtime` that gets `fuel`.
+    fn link(&self, linker: &mut Linker, runtime: &Runtime, fuel: Option<u64>);
+    /// The resolver of the module's dynamic slots for one instance, if the module has any.
+    fn resolver(&self) -> Option<causeway_engine::exec::Resolver>;
+}
+
 /// Compiled code; cheap to clone, instantiated any number of times without recompiling.
 #[derive(Clone)]
 pub struct Program {
     compiled: Arc<CompiledModule>,
+    hooks: Option<Arc<dyn InstanceHooks>>,
 }
 
 impl Program {
+    /// A program whose instances get `hooks`' imports and resolver (see [`InstanceHooks`]).
+    pub fn with_hooks(compiled: Arc<CompiledModule>, hooks: Arc<dyn InstanceHooks>) -> Program {
+        Program {
+            compiled,
+            hooks: Some(hooks),
+        }
+    }
+
     pub fn module(&self) -> &Module {
         &self.compiled.module
     }
@@ -500,11 +520,15 @@ impl Runtime {
             .cloned()
     }
 
-    /// A linker with the standard effects and the registered handlers for every effect `module` imports.
-    fn linker(&self, module: &Module) -> Result<Linker, VmError> {
+    /// A linker with the program's own imports, then the standard effects and the registered
+    /// handlers for every other effect it imports.
+    fn linker(&self, program: &Program, fuel: Option<u64>) -> Result<Linker, VmError> {
         let mut linker = Linker::new();
-        for imp in &module.imports {
-            if self.define_standard(&mut linker, imp)? {
+        if let Some(hooks) = &program.hooks {
+            hooks.link(&mut linker, self, fuel);
+        }
+        for imp in &program.module().imports {
+            if linker.contains(&imp.name) || self.define_standard(&mut linker, imp)? {
                 continue;
             }
             let Some(handler) = self.effect_handler(&imp.name) else {
@@ -544,7 +568,7 @@ impl Runtime {
 
     /// A fresh instance of `program`, linked to the standard effects and the registered handlers.
     pub fn instantiate(&self, program: &Program, fuel: Option<u64>) -> Result<Instance, VmError> {
-        let mut linker = self.linker(program.module())?;
+        let mut linker = self.linker(program, fuel)?;
         let config = InstanceConfig {
             fuel,
             ..Default::default()
@@ -554,7 +578,11 @@ impl Runtime {
         } else {
             Instance::new_jit(program.compiled.clone(), &mut linker, config)
         };
-        instance.map_err(|e| ExecutionError::Invalid(e.to_string()).into())
+        let mut instance = instance.map_err(|e| ExecutionError::Invalid(e.to_string()))?;
+        if let Some(resolver) = program.hooks.as_ref().and_then(|h| h.resolver()) {
+            instance.set_resolver(resolver);
+        }
+        Ok(instance)
     }
 
     /// Runs `program.function(args)` as one transaction: all of its resource effects commit together,

@@ -6,7 +6,7 @@
 //! code (that is `causeway-riscv`) nor print (the CLI renders what it returns).
 
 use crate::capability::Access;
-use crate::embed::{perform_registered, perform_standard, standard_effects, Runtime};
+use crate::embed::{perform_registered, perform_standard, standard_effects, InstanceHooks, Program, Runtime};
 use crate::error::{ExecutionError, Right, VmError};
 use crate::interfaces::EffectHandler;
 use crate::ops::ExecutionResult;
@@ -363,36 +363,8 @@ impl Guest {
         io: GuestIo,
         handlers: HashMap<String, Arc<dyn EffectHandler>>,
     ) -> Result<Instance, GuestError> {
-        let system = Arc::new(Mutex::new(System {
-            xlen: self.layout.xlen,
-            io,
-            brk: self.layout.brk_start,
-            brk_mapped: self.layout.brk_start,
-            brk_start: self.layout.brk_start,
-            brk_limit: self.layout.brk_limit,
-            counter: 0,
-            handlers,
-        }));
         let mut linker = Linker::new();
-        let sys = system.clone();
-        linker.define(layout::ECALL_IMPORT_NAME, move |ctx, args, results| {
-            let mut s = sys
-                .lock()
-                .map_err(|_| "the system interface is poisoned".to_string())?;
-            let (a0, exited) = s.ecall(ctx, args[0], &args[1..7])?;
-            results[0] = a0;
-            results[1] = exited as i64;
-            Ok(HostOutcome::Return)
-        });
-        let sys = system;
-        let budget = self.options.fuel;
-        linker.define(layout::COUNTER_IMPORT_NAME, move |ctx, args, results| {
-            let mut s = sys
-                .lock()
-                .map_err(|_| "the system interface is poisoned".to_string())?;
-            results[0] = s.counter(budget, ctx.fuel, args[0]);
-            Ok(HostOutcome::Return)
-        });
+        link_system(&mut linker, &self.layout, self.options.fuel, io, handlers);
         let config = InstanceConfig {
             fuel: self.options.fuel,
             // Region calls nest at most MAX_NESTED_CALLS deep (see `layout`); leave room.
@@ -404,9 +376,33 @@ impl Guest {
             None => Instance::new_interp(self.module.clone(), &mut linker, config),
         }
         .map_err(|e| GuestError::Run(e.to_string()))?;
-        let translator = self.translator.clone();
-        instance.set_resolver(move |slot| Ok(translator.translate(slot)));
+        instance.set_resolver(resolver(&self.translator));
         Ok(instance)
+    }
+
+    /// The guest as a runtime [`Program`]: registered with `Runtime::register_program`, it runs
+    /// through every path programs run on (`invoke`, `Invoke` operations, adapters made by
+    /// `VmInterfaceFactory`, lifecycle VMs) with function [`layout::ENTRY`], which returns the exit
+    /// status. Each instance writes its stdout and stderr to a fresh `io()`.
+    pub fn program(&self, io: impl Fn() -> GuestIo + Send + Sync + 'static) -> Result<Program, GuestError> {
+        let compiled = match &self.compiled {
+            Some(c) => c.clone(),
+            None => {
+                let opts = CompileOptions {
+                    opt_level: self.options.opt_level,
+                    ..Default::default()
+                };
+                let c = CompiledModule::compile(self.module.clone(), opts)
+                    .map_err(|e| GuestError::Compile(e.to_string()))?;
+                Arc::new(c)
+            }
+        };
+        let hooks = GuestHooks {
+            layout: self.layout.clone(),
+            translator: self.translator.clone(),
+            io: Box::new(io),
+        };
+        Ok(Program::with_hooks(compiled, Arc::new(hooks)))
     }
 
     /// Runs the guest from its entry point to its end, on its own: Causeway calls fail (they need
@@ -417,6 +413,66 @@ impl Guest {
             .call(layout::ENTRY, &[])
             .map_err(|e| GuestError::Run(e.to_string()))?;
         guest_end(&instance, stop)
+    }
+}
+
+/// The system interface of one instance: `ecall` and the counters.
+fn link_system(
+    linker: &mut Linker,
+    layout: &Layout,
+    budget: Option<u64>,
+    io: GuestIo,
+    handlers: HashMap<String, Arc<dyn EffectHandler>>,
+) {
+    let system = Arc::new(Mutex::new(System {
+        xlen: layout.xlen,
+        io,
+        brk: layout.brk_start,
+        brk_mapped: layout.brk_start,
+        brk_start: layout.brk_start,
+        brk_limit: layout.brk_limit,
+        counter: 0,
+        handlers,
+    }));
+    let sys = system.clone();
+    linker.define(layout::ECALL_IMPORT_NAME, move |ctx, args, results| {
+        let mut s = sys
+            .lock()
+            .map_err(|_| "the system interface is poisoned".to_string())?;
+        let (a0, exited) = s.ecall(ctx, args[0], &args[1..7])?;
+        results[0] = a0;
+        results[1] = exited as i64;
+        Ok(HostOutcome::Return)
+    });
+    linker.define(layout::COUNTER_IMPORT_NAME, move |ctx, args, results| {
+        let mut s = system
+            .lock()
+            .map_err(|_| "the system interface is poisoned".to_string())?;
+        results[0] = s.counter(budget, ctx.fuel, args[0]);
+        Ok(HostOutcome::Return)
+    });
+}
+
+/// The resolver of an instance's dynamic slots: the region at each slot's pc.
+fn resolver(translator: &Arc<causeway_riscv::lift::Translator>) -> causeway_engine::exec::Resolver {
+    let translator = translator.clone();
+    Box::new(move |slot| Ok(translator.translate(slot)))
+}
+
+/// A guest's part of every instance of its [`Program`].
+struct GuestHooks {
+    layout: Layout,
+    translator: Arc<causeway_riscv::lift::Translator>,
+    io: Box<dyn Fn() -> GuestIo + Send + Sync>,
+}
+
+impl InstanceHooks for GuestHooks {
+    fn link(&self, linker: &mut Linker, runtime: &Runtime, fuel: Option<u64>) {
+        link_system(linker, &self.layout, fuel, (self.io)(), runtime.effect_handlers());
+    }
+
+    fn resolver(&self) -> Option<causeway_engine::exec::Resolver> {
+        Some(resolver(&self.translator))
     }
 }
 
@@ -452,7 +508,7 @@ pub fn guest_end(instance: &Instance, stop: Stop) -> Result<GuestEnd, GuestError
 #[derive(Debug)]
 pub struct GuestRun {
     pub end: GuestEnd,
-    /// Whether its resource changes were committed (exactly when it exited with status 0).
+    /// Whether its resource changes were committed (exactly when it exited, whatever the status).
     pub committed: bool,
     /// Resource changes, log lines and fuel used.
     pub result: ExecutionResult,
@@ -461,8 +517,9 @@ pub struct GuestRun {
 impl Guest {
     /// Runs the guest as one transaction of `runtime`, in `ctx` (its domain and capabilities; the
     /// fuel is the guest options'). Its Causeway calls act on the runtime's
-    /// resources under `ctx`'s capabilities, and commit together if the guest exits with status 0;
-    /// any other end rolls all of them back. A failing Causeway call ends the run with its error.
+    /// resources under `ctx`'s capabilities and commit together when the guest exits (as a
+    /// process's effects persist whatever its status); a trap, running out of fuel or an interrupt
+    /// rolls all of them back. A failing Causeway call ends the run with its error.
     /// Needs `Execute` over the context's domain.
     pub fn run_in(
         &self,
@@ -487,7 +544,7 @@ impl Guest {
                 return Err(e);
             }
             let end = guest_end(&instance, raw.stop).map_err(|e| ExecutionError::Invalid(e.to_string()))?;
-            let ok = end == GuestEnd::Exited(0);
+            let ok = matches!(end, GuestEnd::Exited(_));
             outcome = Some(GuestRun {
                 end,
                 committed: ok,
@@ -496,7 +553,7 @@ impl Guest {
             if ok {
                 Ok(())
             } else {
-                Err(ExecutionError::Invalid("the guest did not exit with status 0".into()).into())
+                Err(ExecutionError::Invalid("the guest did not exit".into()).into())
             }
         });
         match (committed, outcome) {

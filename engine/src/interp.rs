@@ -521,6 +521,7 @@ impl Interpreter {
                                 }
                             }
                         }
+                        InstKind::Depth { dst } => vars[dst.0 as usize] = env.counters.depth as i64,
                         InstKind::Mark => {
                             if let (true, Some(loc)) = (debug, inst.loc) {
                                 if env.debug.stops_at(loc) {

@@ -17,11 +17,9 @@ use causeway_engine::ir::{
 pub const G_PC: GlobalId = GlobalId(31);
 /// The load-reserved address of `lr`, or -1.
 pub const G_RESERVATION: GlobalId = GlobalId(32);
-/// How many region calls are nested natively (see `MAX_NESTED_CALLS`).
-pub const G_CALLS: GlobalId = GlobalId(33);
 /// The exit status, set by the `ecall` host function when the guest exits.
-pub const G_EXIT: GlobalId = GlobalId(34);
-const GLOBALS: usize = 35;
+pub const G_EXIT: GlobalId = GlobalId(33);
+const GLOBALS: usize = 34;
 
 /// `ecall(a7, a0, a1, a2, a3, a4, a5, pc) -> (a0, exited)`.
 pub const IMPORT_ECALL: ImportId = ImportId(0);
@@ -32,8 +30,8 @@ pub const COUNTER_IMPORT_NAME: &str = "riscv.counter";
 
 /// The pc a region returns when the guest has exited (odd, so no instruction has it).
 pub const EXIT_PC: i64 = -1;
-/// Region calls nest natively up to this depth; deeper calls go back through the dispatcher, so
-/// guest recursion is bounded by guest memory only, as on hardware.
+/// Region calls nest natively while the IR call depth is below this; deeper calls go back through
+/// the dispatcher, so guest recursion is bounded by guest memory only, as on hardware.
 pub const MAX_NESTED_CALLS: i64 = 2048;
 /// The name of the dispatcher, the module's one function.
 pub const ENTRY: &str = "riscv_run";
@@ -249,10 +247,6 @@ impl Layout {
             Global {
                 ty: Type::I64,
                 init: -1,
-            },
-            Global {
-                ty: Type::I64,
-                init: 0,
             },
             Global {
                 ty: Type::I64,

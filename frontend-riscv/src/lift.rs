@@ -15,9 +15,7 @@
 mod flow;
 
 use crate::inst::{AluOp, AmoOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
-use crate::layout::{
-    Layout, EXIT_PC, G_CALLS, G_RESERVATION, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS,
-};
+use crate::layout::{Layout, EXIT_PC, G_RESERVATION, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS};
 use causeway_engine::ir::builder::FunctionBuilder;
 use causeway_engine::ir::{
     BinOp, BlockId, Cond, Function, GlobalId, MemWidth, Operand, Signature, SourceLoc, TrapCode, Type, UnOp,
@@ -120,10 +118,13 @@ impl Translator {
                         target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
                         break;
                     }
-                    Inst::Jal { .. } | Inst::Jalr { .. } | Inst::Ecall => {
+                    // After a call and an `ecall`, the region goes on at the next instruction;
+                    // after an indirect jump, wherever it went.
+                    Inst::Jal { .. } | Inst::Jalr { rd: 1.., .. } | Inst::Ecall => {
                         target(next, &mut work);
                         break;
                     }
+                    Inst::Jalr { .. } => break,
                     Inst::Ebreak | Inst::Illegal => break,
                     _ => pc = next,
                 }
@@ -571,7 +572,7 @@ impl<'a> RegionBuilder<'a> {
         let depth = self.scratch(Type::I64, 20);
         let [slot, ok] = [self.scratch(Type::I64, 0), self.scratch(Type::I64, 1)];
         let (call, out) = (self.b.create_block(), self.b.create_block());
-        self.b.global_get(depth, G_CALLS);
+        self.b.depth(depth);
         self.b.icmp(Cond::LtU, ok, depth, Operand::Imm(MAX_NESTED_CALLS));
         match target {
             Operand::Imm(t) => {
@@ -593,12 +594,8 @@ impl<'a> RegionBuilder<'a> {
         self.b.switch_to_block(out);
         self.b.ret([target]);
         self.b.switch_to_block(call);
-        let deeper = self.scratch(Type::I64, 2);
-        self.b.binary(BinOp::Add, deeper, depth, Operand::Imm(1));
-        self.b.global_set(G_CALLS, deeper);
         let next = self.scratch(Type::I64, 3);
         self.b.call_dyn(slot, [], [next]);
-        self.b.global_set(G_CALLS, depth);
         if !self.blocks.contains_key(&link) {
             self.b.ret([Operand::Var(next)]);
             return;

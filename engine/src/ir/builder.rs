@@ -251,6 +251,11 @@ impl FunctionBuilder {
         });
     }
 
+    /// `dst = depth`: the current call depth.
+    pub fn depth(&mut self, dst: Var) {
+        self.ins(InstKind::Depth { dst });
+    }
+
     /// A guest instruction boundary at the current location.
     pub fn mark(&mut self) {
         self.ins(InstKind::Mark);

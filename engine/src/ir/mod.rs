@@ -471,6 +471,9 @@ pub enum InstKind {
         args: Vec<Operand>,
         dsts: Vec<Var>,
     },
+    /// `dst = depth` — the current call depth (1 in the function the host called), an `i64`.
+    /// Front ends that turn guest calls into IR calls use it to stay below the depth limit.
+    Depth { dst: Var },
     /// `mark` — a guest instruction boundary: a breakpoint/step site in debuggable code, free in normal
     /// code. Under `Metering::PerMark` it is what fuel counts.
     Mark,
@@ -680,7 +683,8 @@ impl InstKind {
             | InstKind::Icmp { dst, .. }
             | InstKind::Select { dst, .. }
             | InstKind::Load { dst, .. }
-            | InstKind::GlobalGet { dst, .. } => vec![*dst],
+            | InstKind::GlobalGet { dst, .. }
+            | InstKind::Depth { dst } => vec![*dst],
             InstKind::Call { dsts, .. }
             | InstKind::CallIndirect { dsts, .. }
             | InstKind::CallDyn { dsts, .. }
@@ -691,7 +695,9 @@ impl InstKind {
     /// Operands this instruction reads, in order.
     pub fn uses(&self) -> Vec<Operand> {
         match self {
-            InstKind::Const { .. } | InstKind::GlobalGet { .. } | InstKind::Mark => Vec::new(),
+            InstKind::Const { .. } | InstKind::GlobalGet { .. } | InstKind::Depth { .. } | InstKind::Mark => {
+                Vec::new()
+            }
             InstKind::Copy { src, .. } => vec![*src],
             InstKind::Binary { a, b, .. } | InstKind::Icmp { a, b, .. } => vec![*a, *b],
             InstKind::Unary { a, .. } => vec![*a],

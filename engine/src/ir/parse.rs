@@ -1141,6 +1141,7 @@ impl<'a> Parser<'a> {
                 no_def(&defs)?;
                 InstKind::Mark
             }
+            "depth" => InstKind::Depth { dst: one_def(&defs)? },
             "jump" => {
                 no_def(&defs)?;
                 let target = self.block_ref(f)?;

@@ -317,6 +317,7 @@ fn inst_body(m: &Module, kind: &InstKind) -> String {
             )
         }
         InstKind::Mark => "mark".to_string(),
+        InstKind::Depth { dst } => format!("{} = depth", Op(Operand::Var(*dst))),
     }
 }
 

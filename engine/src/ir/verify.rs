@@ -541,6 +541,7 @@ impl FnVerifier<'_> {
                 self.call(&imp.sig, &name_text(&imp.name), args, dsts)?;
             }
             InstKind::Mark => {}
+            InstKind::Depth { dst } => self.dst_at(*dst, Type::I64, "destination")?,
         }
         Ok(())
     }

@@ -648,6 +648,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             } => self.call_indirect(sig, *index, args, dsts),
             InstKind::HostCall { import, args, dsts } => self.host_call(*import, args, dsts, loc_id),
             InstKind::CallDyn { slot, args, dsts } => self.call_dyn(*slot, args, dsts, loc_id),
+            InstKind::Depth { dst } => {
+                let depth = self.depth.expect("the prologue sets the depth");
+                self.def(*dst, depth);
+            }
             InstKind::Mark => {
                 if self.debug_frame.is_some() {
                     if let Some(loc) = inst.loc {

@@ -26,6 +26,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Most guest instructions in one region: bounds the compile time of a region.
 pub const MAX_REGION_INSTS: usize = 2000;
+/// Calls found while a region has fewer instructions than this are followed into the callee
+/// (the call becomes a jump, and returns to this call a jump back), within `MAX_REGION_INSTS`.
+pub const INLINE_BUDGET: usize = 600;
+/// Most return addresses of followed calls in one region: a `jalr` compares its target with
+/// each of them.
+pub const MAX_LINKS: usize = 12;
 
 /// The trap code of `ebreak` (qemu-user dies of SIGTRAP).
 pub const TRAP_EBREAK: TrapCode = TrapCode::User(1);
@@ -50,6 +56,10 @@ pub(crate) struct RegionCode<'a> {
     insts: BTreeMap<u64, Decoded>,
     /// Pcs that start a basic block.
     leaders: BTreeSet<u64>,
+    /// The calls (`jal` with a link register) the region follows into their callee.
+    followed: BTreeSet<u64>,
+    /// The return addresses of those calls: where an indirect jump may go on in the region.
+    links: BTreeSet<u64>,
 }
 
 impl RegionCode<'_> {
@@ -89,8 +99,12 @@ impl Translator {
     fn discover(&self, entry: u64) -> RegionCode<'_> {
         let mut insts = BTreeMap::new();
         let mut leaders = BTreeSet::from([entry]);
+        let (mut followed, mut links) = (BTreeSet::new(), BTreeSet::new());
         let mut work = vec![entry];
-        while let Some(start) = work.pop() {
+        // Callees are explored after the code that calls them, so a budget spent on callees never
+        // cuts the caller short.
+        let mut callees = Vec::new();
+        while let Some(start) = work.pop().or_else(|| callees.pop()) {
             let mut pc = start;
             loop {
                 if insts.contains_key(&pc) {
@@ -118,9 +132,22 @@ impl Translator {
                         target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
                         break;
                     }
+                    Inst::Jal { offset, .. } => {
+                        target(next, &mut work);
+                        let callee = self.layout.wrap_pc(pc.wrapping_add(offset as u64));
+                        if insts.len() < INLINE_BUDGET
+                            && links.len() < MAX_LINKS
+                            && self.layout.fetch(callee).is_some()
+                        {
+                            followed.insert(pc);
+                            links.insert(next);
+                            target(callee, &mut callees);
+                        }
+                        break;
+                    }
                     // After a call and an `ecall`, the region goes on at the next instruction;
                     // after an indirect jump, wherever it went.
-                    Inst::Jal { .. } | Inst::Jalr { rd: 1.., .. } | Inst::Ecall => {
+                    Inst::Jalr { rd: 1.., .. } | Inst::Ecall => {
                         target(next, &mut work);
                         break;
                     }
@@ -134,6 +161,8 @@ impl Translator {
             layout: &self.layout,
             insts,
             leaders,
+            followed,
+            links,
         }
     }
 }
@@ -300,11 +329,13 @@ impl<'a> RegionBuilder<'a> {
             }
             Inst::Jal { rd, offset } => {
                 let target = self.t.layout.wrap_pc(pc.wrapping_add(offset as u64));
-                if rd == 0 {
+                if rd != 0 {
+                    self.b.iconst(self.w(rd), next as i64);
+                }
+                if rd == 0 || self.found.followed.contains(&pc) {
                     let to = self.edge(pc, target);
                     self.b.jump(to);
                 } else {
-                    self.b.iconst(self.w(rd), next as i64);
                     self.call(pc, Operand::Imm(target as i64), next);
                 }
                 return true;
@@ -321,8 +352,7 @@ impl<'a> RegionBuilder<'a> {
                     Type::I32 => self.b.unary(UnOp::ExtendU, target, t),
                 }
                 if rd == 0 {
-                    self.write_back(self.flow.dirty_out(pc));
-                    self.b.ret([Operand::Var(target)]);
+                    self.indirect_jump(pc, target);
                 } else {
                     self.b.iconst(self.w(rd), next as i64);
                     self.call(pc, Operand::Var(target), next);
@@ -447,6 +477,27 @@ impl<'a> RegionBuilder<'a> {
         }
         let _ = xty;
         false
+    }
+
+    /// An indirect jump to `target` (an i64 pc): on in the region if it is the return address of a
+    /// call the region followed, else out to the caller.
+    fn indirect_jump(&mut self, pc: u64, target: Var) {
+        let links: Vec<u64> = self
+            .found
+            .links
+            .iter()
+            .copied()
+            .filter(|l| self.blocks.contains_key(l))
+            .collect();
+        for link in links {
+            let same = self.scratch(Type::I64, 13);
+            self.b.icmp(Cond::Eq, same, target, Operand::Imm(link as i64));
+            let (there, next) = (self.edge(pc, link), self.b.create_block());
+            self.b.brif(same, there, next);
+            self.b.switch_to_block(next);
+        }
+        self.write_back(self.flow.dirty_out(pc));
+        self.b.ret([Operand::Var(target)]);
     }
 
     /// `rd = value` for an i64 value (RV32: its low 32 bits).

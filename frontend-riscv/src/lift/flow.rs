@@ -80,11 +80,19 @@ pub fn node(code: &RegionCode<'_>, pc: u64) -> Node {
             to(next, &mut n);
         }
         Inst::Jal { rd: 0, offset } => to(code.target(pc, offset), &mut n),
+        // A followed call is a jump into the callee.
+        Inst::Jal { offset, .. } if code.followed.contains(&pc) => to(code.target(pc, offset), &mut n),
         Inst::Jal { .. } | Inst::Jalr { rd: 1.., .. } => {
             n.call = true;
             to(next, &mut n);
         }
-        Inst::Jalr { .. } => n.exits = true,
+        // An indirect jump may return to any followed call, or leave.
+        Inst::Jalr { .. } => {
+            n.exits = true;
+            for &link in &code.links {
+                to(link, &mut n);
+            }
+        }
         Inst::Ecall => {
             n.exits = true;
             to(next, &mut n);

@@ -19,7 +19,9 @@ pub const G_PC: GlobalId = GlobalId(31);
 pub const G_RESERVATION: GlobalId = GlobalId(32);
 /// The exit status, set by the `ecall` host function when the guest exits.
 pub const G_EXIT: GlobalId = GlobalId(33);
-const GLOBALS: usize = 34;
+/// The value `lr` loaded: `sc` succeeds only if memory still holds it (as qemu-user does).
+pub const G_RESERVED_VALUE: GlobalId = GlobalId(34);
+const GLOBALS: usize = 35;
 
 /// `ecall(a7, a0, a1, a2, a3, a4, a5, pc) -> (a0, exited)`.
 pub const IMPORT_ECALL: ImportId = ImportId(0);
@@ -247,6 +249,10 @@ impl Layout {
             Global {
                 ty: Type::I64,
                 init: -1,
+            },
+            Global {
+                ty: Type::I64,
+                init: 0,
             },
             Global {
                 ty: Type::I64,

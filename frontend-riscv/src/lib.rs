@@ -11,6 +11,7 @@ pub mod decode;
 pub mod elf;
 pub mod elf_write;
 pub mod encode;
+pub mod gen;
 pub mod inst;
 pub mod layout;
 pub mod lift;

@@ -15,7 +15,9 @@
 mod flow;
 
 use crate::inst::{AluOp, AmoOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
-use crate::layout::{Layout, EXIT_PC, G_RESERVATION, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS};
+use crate::layout::{
+    Layout, EXIT_PC, G_RESERVATION, G_RESERVED_VALUE, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS,
+};
 use causeway_engine::ir::builder::FunctionBuilder;
 use causeway_engine::ir::{
     BinOp, BlockId, Cond, Function, GlobalId, MemWidth, Operand, Signature, SourceLoc, TrapCode, Type, UnOp,
@@ -35,6 +37,9 @@ pub const MAX_LINKS: usize = 12;
 
 /// The trap code of `ebreak` (qemu-user dies of SIGTRAP).
 pub const TRAP_EBREAK: TrapCode = TrapCode::User(1);
+/// The trap code of a misaligned `lr` or AMO (qemu-user dies of SIGBUS; plain loads and stores
+/// may be misaligned).
+pub const TRAP_MISALIGNED_ATOMIC: TrapCode = TrapCode::User(2);
 
 /// The signature of every region: no parameters (the guest state is in globals and memory), the
 /// next guest pc as the result.
@@ -426,10 +431,19 @@ impl<'a> RegionBuilder<'a> {
                 word,
             } => self.alu(op, rd, self.r(rs1), self.r(rs2), word),
             Inst::Lr { word, rd, rs1, .. } => {
-                let w = if word { MemWidth::S32 } else { MemWidth::B64 };
-                self.b.load(w, self.w(rd), self.r(rs1), 0);
+                let (w, bytes) = if word {
+                    (MemWidth::S32, 4)
+                } else {
+                    (MemWidth::B64, 8)
+                };
+                // The address is taken before the load may overwrite rs1 (rd == rs1).
                 let addr = self.address(rs1);
+                self.check_aligned(addr, bytes);
+                let value = self.scratch(Type::I64, 15);
+                self.b.load(w, value, self.r(rs1), 0);
                 self.b.global_set(G_RESERVATION, addr);
+                self.b.global_set(G_RESERVED_VALUE, value);
+                self.set_wide(rd, value);
             }
             Inst::Sc {
                 word, rd, rs1, rs2, ..
@@ -674,6 +688,8 @@ impl<'a> RegionBuilder<'a> {
         self.set_wide(10, result);
     }
 
+    /// `sc` as qemu-user does it: it succeeds if the address is the reserved one and memory still
+    /// holds the value `lr` loaded (a compare-and-swap); the reservation ends either way.
     fn store_conditional(&mut self, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
         let addr = self.address(rs1);
         let resv = self.scratch(Type::I64, 0);
@@ -681,11 +697,19 @@ impl<'a> RegionBuilder<'a> {
         self.b.global_get(resv, G_RESERVATION);
         self.b.icmp(Cond::Eq, same, resv, addr);
         self.b.global_set(G_RESERVATION, Operand::Imm(-1));
-        let (store, fail, done) = (
+        let (check, store, fail, done) = (
+            self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
         );
+        self.b.brif(same, check, fail);
+        self.b.switch_to_block(check);
+        let (now, reserved) = (self.scratch(Type::I64, 15), self.scratch(Type::I64, 16));
+        let load_w = if word { MemWidth::S32 } else { MemWidth::B64 };
+        self.b.load(load_w, now, self.r(rs1), 0);
+        self.b.global_get(reserved, G_RESERVED_VALUE);
+        self.b.icmp(Cond::Eq, same, now, reserved);
         self.b.brif(same, store, fail);
         self.b.switch_to_block(store);
         let w = if word { MemWidth::U32 } else { MemWidth::B64 };
@@ -698,6 +722,18 @@ impl<'a> RegionBuilder<'a> {
         self.b.switch_to_block(done);
     }
 
+    /// Traps [`TRAP_MISALIGNED_ATOMIC`] unless `addr` is a multiple of `bytes`.
+    fn check_aligned(&mut self, addr: Operand, bytes: u32) {
+        let low = self.scratch(Type::I64, 14);
+        self.b
+            .binary(BinOp::And, low, addr, Operand::Imm(bytes as i64 - 1));
+        let (trap, go) = (self.b.create_block(), self.b.create_block());
+        self.b.brif(low, trap, go);
+        self.b.switch_to_block(trap);
+        self.b.trap(TRAP_MISALIGNED_ATOMIC);
+        self.b.switch_to_block(go);
+    }
+
     fn amo(&mut self, op: AmoOp, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
         let (load_w, store_w) = if word {
             (MemWidth::S32, MemWidth::U32)
@@ -705,6 +741,8 @@ impl<'a> RegionBuilder<'a> {
             (MemWidth::B64, MemWidth::B64)
         };
         let xty = self.xty;
+        let addr = self.address(rs1);
+        self.check_aligned(addr, store_w.bytes());
         let old = self.tmp(0);
         let new = self.tmp(1);
         self.b.load(load_w, old, self.r(rs1), 0);

@@ -47,5 +47,9 @@ fuzz_target!(|data: &[u8]| {
     let b = jit.call(ENTRY, &[]).expect("JIT call");
     assert_eq!(a, b, "the tiers stopped differently");
     assert_eq!(interp.fuel(), jit.fuel(), "the tiers used different fuel");
-    assert_eq!(interp.globals(), jit.globals(), "the tiers left different globals");
+    assert_eq!(
+        interp.globals(),
+        jit.globals(),
+        "the tiers left different globals"
+    );
 });

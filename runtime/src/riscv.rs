@@ -160,6 +160,7 @@ pub enum GuestError {
 pub mod signal {
     pub const SIGILL: i32 = 4;
     pub const SIGTRAP: i32 = 5;
+    pub const SIGBUS: i32 = 7;
     pub const SIGSEGV: i32 = 11;
 }
 
@@ -168,6 +169,7 @@ pub fn trap_signal(code: TrapCode) -> i32 {
     match code {
         TrapCode::MemoryAccess | TrapCode::StackOverflow => signal::SIGSEGV,
         c if c == causeway_riscv::lift::TRAP_EBREAK => signal::SIGTRAP,
+        c if c == causeway_riscv::lift::TRAP_MISALIGNED_ATOMIC => signal::SIGBUS,
         _ => signal::SIGILL,
     }
 }

@@ -13,6 +13,8 @@ mod lifecycle;
 mod malformed;
 mod resources;
 mod riscv;
+mod riscv_random;
+mod riscv_runtime;
 mod store;
 mod tel;
 mod tel_embed;

@@ -12,19 +12,20 @@
 //! layout or the system interface (see `program.rs`); it only calls the `ecall` and `counter`
 //! imports that the layout declares.
 
+mod atomics;
+mod discover;
 mod flow;
 
-use crate::inst::{AluOp, AmoOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
-use crate::layout::{
-    Layout, EXIT_PC, G_RESERVATION, G_RESERVED_VALUE, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS,
-};
+use crate::inst::{AluOp, BranchCond, CsrOp, CsrSrc, Decoded, Inst, LoadWidth, Reg, StoreWidth, Xlen};
+use crate::layout::{Layout, EXIT_PC, IMPORT_COUNTER, IMPORT_ECALL, MAX_NESTED_CALLS};
 use causeway_engine::ir::builder::FunctionBuilder;
 use causeway_engine::ir::{
     BinOp, BlockId, Cond, Function, GlobalId, MemWidth, Operand, Signature, SourceLoc, TrapCode, Type, UnOp,
     Var,
 };
+use discover::RegionCode;
 use flow::{Flow, RegSet};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Most guest instructions in one region: bounds the compile time of a region.
 pub const MAX_REGION_INSTS: usize = 2000;
@@ -55,28 +56,6 @@ pub struct Translator {
     layout: Layout,
 }
 
-/// The instructions of a region, found by following direct control flow from its entry.
-pub(crate) struct RegionCode<'a> {
-    layout: &'a Layout,
-    insts: BTreeMap<u64, Decoded>,
-    /// Pcs that start a basic block.
-    leaders: BTreeSet<u64>,
-    /// The calls (`jal` with a link register) the region follows into their callee.
-    followed: BTreeSet<u64>,
-    /// The return addresses of those calls: where an indirect jump may go on in the region.
-    links: BTreeSet<u64>,
-}
-
-impl RegionCode<'_> {
-    fn next_pc(&self, pc: u64) -> u64 {
-        self.layout.wrap_pc(pc + self.insts[&pc].len as u64)
-    }
-
-    fn target(&self, pc: u64, offset: i64) -> u64 {
-        self.layout.wrap_pc(pc.wrapping_add(offset as u64))
-    }
-}
-
 impl Translator {
     pub fn new(layout: Layout) -> Translator {
         Translator { layout }
@@ -99,76 +78,6 @@ impl Translator {
         self.layout
             .fetch(pc)
             .map(|word| crate::decode::decode(self.layout.xlen, word))
-    }
-
-    fn discover(&self, entry: u64) -> RegionCode<'_> {
-        let mut insts = BTreeMap::new();
-        let mut leaders = BTreeSet::from([entry]);
-        let (mut followed, mut links) = (BTreeSet::new(), BTreeSet::new());
-        let mut work = vec![entry];
-        // Callees are explored after the code that calls them, so a budget spent on callees never
-        // cuts the caller short.
-        let mut callees = Vec::new();
-        while let Some(start) = work.pop().or_else(|| callees.pop()) {
-            let mut pc = start;
-            loop {
-                if insts.contains_key(&pc) {
-                    leaders.insert(pc);
-                    break;
-                }
-                if insts.len() >= MAX_REGION_INSTS {
-                    break;
-                }
-                let Some(d) = self.decode_at(pc) else { break };
-                insts.insert(pc, d);
-                let next = self.layout.wrap_pc(pc + d.len as u64);
-                let mut target = |t: u64, work: &mut Vec<u64>| {
-                    if leaders.insert(t) {
-                        work.push(t);
-                    }
-                };
-                match d.inst {
-                    Inst::Branch { offset, .. } => {
-                        target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
-                        target(next, &mut work);
-                        break;
-                    }
-                    Inst::Jal { rd: 0, offset } => {
-                        target(self.layout.wrap_pc(pc.wrapping_add(offset as u64)), &mut work);
-                        break;
-                    }
-                    Inst::Jal { offset, .. } => {
-                        target(next, &mut work);
-                        let callee = self.layout.wrap_pc(pc.wrapping_add(offset as u64));
-                        if insts.len() < INLINE_BUDGET
-                            && links.len() < MAX_LINKS
-                            && self.layout.fetch(callee).is_some()
-                        {
-                            followed.insert(pc);
-                            links.insert(next);
-                            target(callee, &mut callees);
-                        }
-                        break;
-                    }
-                    // After a call and an `ecall`, the region goes on at the next instruction;
-                    // after an indirect jump, wherever it went.
-                    Inst::Jalr { rd: 1.., .. } | Inst::Ecall => {
-                        target(next, &mut work);
-                        break;
-                    }
-                    Inst::Jalr { .. } => break,
-                    Inst::Ebreak | Inst::Illegal => break,
-                    _ => pc = next,
-                }
-            }
-        }
-        RegionCode {
-            layout: &self.layout,
-            insts,
-            leaders,
-            followed,
-            links,
-        }
     }
 }
 
@@ -325,7 +234,6 @@ impl<'a> RegionBuilder<'a> {
 
     /// Lifts one instruction; returns whether it ended the block.
     fn inst(&mut self, pc: u64, inst: Inst, next: u64) -> bool {
-        let xty = self.xty;
         match inst {
             Inst::Lui { rd, imm } => self.b.iconst(self.w(rd), imm),
             Inst::Auipc { rd, imm } => {
@@ -430,21 +338,7 @@ impl<'a> RegionBuilder<'a> {
                 rs2,
                 word,
             } => self.alu(op, rd, self.r(rs1), self.r(rs2), word),
-            Inst::Lr { word, rd, rs1, .. } => {
-                let (w, bytes) = if word {
-                    (MemWidth::S32, 4)
-                } else {
-                    (MemWidth::B64, 8)
-                };
-                // The address is taken before the load may overwrite rs1 (rd == rs1).
-                let addr = self.address(rs1);
-                self.check_aligned(addr, bytes);
-                let value = self.scratch(Type::I64, 15);
-                self.b.load(w, value, self.r(rs1), 0);
-                self.b.global_set(G_RESERVATION, addr);
-                self.b.global_set(G_RESERVED_VALUE, value);
-                self.set_wide(rd, value);
-            }
+            Inst::Lr { word, rd, rs1, .. } => self.load_reserved(word, rd, rs1),
             Inst::Sc {
                 word, rd, rs1, rs2, ..
             } => self.store_conditional(word, rd, rs1, rs2),
@@ -489,7 +383,6 @@ impl<'a> RegionBuilder<'a> {
                 return true;
             }
         }
-        let _ = xty;
         false
     }
 
@@ -686,107 +579,6 @@ impl<'a> RegionBuilder<'a> {
         let done = self.scratch(Type::I64, 11);
         self.b.hostcall(IMPORT_ECALL, args, [result, done]);
         self.set_wide(10, result);
-    }
-
-    /// `sc` as qemu-user does it: it succeeds if the address is the reserved one and memory still
-    /// holds the value `lr` loaded (a compare-and-swap); the reservation ends either way.
-    fn store_conditional(&mut self, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
-        let addr = self.address(rs1);
-        let resv = self.scratch(Type::I64, 0);
-        let same = self.scratch(Type::I64, 1);
-        self.b.global_get(resv, G_RESERVATION);
-        self.b.icmp(Cond::Eq, same, resv, addr);
-        self.b.global_set(G_RESERVATION, Operand::Imm(-1));
-        let (check, store, fail, done) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.brif(same, check, fail);
-        self.b.switch_to_block(check);
-        let (now, reserved) = (self.scratch(Type::I64, 15), self.scratch(Type::I64, 16));
-        let load_w = if word { MemWidth::S32 } else { MemWidth::B64 };
-        self.b.load(load_w, now, self.r(rs1), 0);
-        self.b.global_get(reserved, G_RESERVED_VALUE);
-        self.b.icmp(Cond::Eq, same, now, reserved);
-        self.b.brif(same, store, fail);
-        self.b.switch_to_block(store);
-        let w = if word { MemWidth::U32 } else { MemWidth::B64 };
-        self.b.store(w, self.r(rs1), 0, self.r(rs2));
-        self.b.iconst(self.w(rd), 0);
-        self.b.jump(done);
-        self.b.switch_to_block(fail);
-        self.b.iconst(self.w(rd), 1);
-        self.b.jump(done);
-        self.b.switch_to_block(done);
-    }
-
-    /// Traps [`TRAP_MISALIGNED_ATOMIC`] unless `addr` is a multiple of `bytes`.
-    fn check_aligned(&mut self, addr: Operand, bytes: u32) {
-        let low = self.scratch(Type::I64, 14);
-        self.b
-            .binary(BinOp::And, low, addr, Operand::Imm(bytes as i64 - 1));
-        let (trap, go) = (self.b.create_block(), self.b.create_block());
-        self.b.brif(low, trap, go);
-        self.b.switch_to_block(trap);
-        self.b.trap(TRAP_MISALIGNED_ATOMIC);
-        self.b.switch_to_block(go);
-    }
-
-    fn amo(&mut self, op: AmoOp, word: bool, rd: Reg, rs1: Reg, rs2: Reg) {
-        let (load_w, store_w) = if word {
-            (MemWidth::S32, MemWidth::U32)
-        } else {
-            (MemWidth::B64, MemWidth::B64)
-        };
-        let xty = self.xty;
-        let addr = self.address(rs1);
-        self.check_aligned(addr, store_w.bytes());
-        let old = self.tmp(0);
-        let new = self.tmp(1);
-        self.b.load(load_w, old, self.r(rs1), 0);
-        // Compare at the access width: RV64 `.w` operands are the low halves, sign- or zero-extended.
-        let src = self.r(rs2);
-        let src = if word && xty == Type::I64 {
-            let s = self.tmp(2);
-            let ext = if matches!(op, AmoOp::Minu | AmoOp::Maxu) {
-                UnOp::Zext32
-            } else {
-                UnOp::Sext32
-            };
-            self.b.unary(ext, s, src);
-            Operand::Var(s)
-        } else {
-            src
-        };
-        let cmp_old = if word && xty == Type::I64 && matches!(op, AmoOp::Minu | AmoOp::Maxu) {
-            let o = self.tmp(3);
-            self.b.unary(UnOp::Zext32, o, old);
-            o
-        } else {
-            old
-        };
-        match op {
-            AmoOp::Swap => self.b.copy(new, src),
-            AmoOp::Add => self.b.binary(BinOp::Add, new, old, src),
-            AmoOp::Xor => self.b.binary(BinOp::Xor, new, old, src),
-            AmoOp::And => self.b.binary(BinOp::And, new, old, src),
-            AmoOp::Or => self.b.binary(BinOp::Or, new, old, src),
-            AmoOp::Min | AmoOp::Max | AmoOp::Minu | AmoOp::Maxu => {
-                let cond = match op {
-                    AmoOp::Min => Cond::LtS,
-                    AmoOp::Max => Cond::GtS,
-                    AmoOp::Minu => Cond::LtU,
-                    _ => Cond::GtU,
-                };
-                let keep = self.scratch(Type::I64, 12);
-                self.b.icmp(cond, keep, cmp_old, src);
-                self.b.select(new, keep, old, src);
-            }
-        }
-        self.b.store(store_w, self.r(rs1), 0, new);
-        self.b.copy(self.w(rd), old);
     }
 }
 

@@ -164,6 +164,18 @@ pub mod signal {
     pub const SIGSEGV: i32 = 11;
 }
 
+/// A trap's name as a RISC-V user reads it.
+pub fn trap_name(code: TrapCode) -> String {
+    match code {
+        TrapCode::MemoryAccess => "memory fault".into(),
+        TrapCode::IllegalInstruction => "illegal instruction".into(),
+        TrapCode::StackOverflow => "native stack overflow".into(),
+        c if c == causeway_riscv::lift::TRAP_EBREAK => "ebreak".into(),
+        c if c == causeway_riscv::lift::TRAP_MISALIGNED_ATOMIC => "misaligned atomic".into(),
+        other => other.name(),
+    }
+}
+
 /// The signal qemu-user dies of for a trap.
 pub fn trap_signal(code: TrapCode) -> i32 {
     match code {

@@ -154,7 +154,7 @@ fn report_tel_error(e: &VmError) -> ExitCode {
 /// Runs a RISC-V guest with the process's stdout and stderr, as one transaction over the store
 /// with the granted rights; a trap is reported on stderr with its kind and guest pc.
 fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Result<ExitCode, String> {
-    use causeway_runtime::riscv::{Guest, GuestEnd, GuestIo, GuestOptions};
+    use causeway_runtime::riscv::{trap_name, Guest, GuestEnd, GuestIo, GuestOptions};
     let options = GuestOptions {
         fuel,
         interpreter: exec.interp,
@@ -181,8 +181,8 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
     match &run.end {
         GuestEnd::Exited(_) => {}
         GuestEnd::Trap { code, pc, .. } => match pc {
-            Some(pc) => eprintln!("causeway: guest trap: {code} at pc {pc:#x}"),
-            None => eprintln!("causeway: guest trap: {code}"),
+            Some(pc) => eprintln!("causeway: guest trap: {} at pc {pc:#x}", trap_name(*code)),
+            None => eprintln!("causeway: guest trap: {}", trap_name(*code)),
         },
         GuestEnd::OutOfFuel => eprintln!("causeway: guest ran out of fuel"),
         GuestEnd::Interrupted => eprintln!("causeway: guest interrupted"),

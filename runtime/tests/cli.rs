@@ -1,6 +1,8 @@
 //! The `causeway` binary on TEL programs: every conformance program (`tests/tel/`, and
 //! `../shared/tel/examples` when present) through `causeway run`, checked by its header against
-//! what the process prints and its exit status; `check` and `compile` on a few.
+//! what the process prints and its exit status; `check` and `compile` on a few. And on RISC-V
+//! guests: stdout and stderr pass through, and the exit status is the one a shell sees from
+//! qemu-user (the guest's, 128 + the signal of a trap), or 152 when the fuel runs out.
 //!
 //! This is the one test outside `tests/all`: only this package's tests can name its binary
 //! (`CARGO_BIN_EXE_causeway`).
@@ -189,4 +191,87 @@ fn caps_and_store_flags_reach_the_program() {
         .unwrap();
     let text = String::from_utf8_lossy(&listed.stdout);
     assert_eq!(text.matches("\"gold\"").count(), 1, "{text}");
+}
+
+fn guest(target: &str, path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/riscv/elf")
+        .join(target)
+        .join(path)
+}
+
+#[test]
+fn riscv_guests_pass_their_output_and_status_through() {
+    for target in ["rv32imac", "rv64im"] {
+        let out = bin()
+            .arg("run")
+            .arg(guest(target, "stderr.elf"))
+            .output()
+            .unwrap();
+        let want = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/riscv/guests/stderr.stderr"),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{target}");
+        assert_eq!(out.status.code(), Some(0), "{target}");
+        assert!(!out.stdout.is_empty(), "{target}");
+        let out = bin()
+            .arg("run")
+            .arg(guest(target, "exit_42.elf"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(42), "{target}");
+    }
+}
+
+#[test]
+fn riscv_traps_print_their_kind_and_pc_and_exit_as_qemu_would() {
+    for (elf, status, kind) in [
+        ("hostile/wild_store.elf", 139, "memory fault"),
+        ("hostile/illegal_zero.elf", 132, "illegal instruction"),
+        ("hostile/ebreak.elf", 133, "ebreak"),
+        ("hostile/misaligned_amo.elf", 135, "misaligned atomic"),
+    ] {
+        for interp in [false, true] {
+            let mut cmd = bin();
+            cmd.arg("run");
+            if interp {
+                cmd.args(["--interp", "--fuel", "100000000"]);
+            }
+            let out = cmd.arg(guest("rv64imac", elf)).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(status), "{elf}: {err}");
+            assert!(err.contains(kind) && err.contains("at pc 0x"), "{elf}: {err}");
+        }
+    }
+}
+
+#[test]
+fn riscv_fuel_exhaustion_has_its_own_status() {
+    let out = bin()
+        .args(["run", "--fuel", "1000000"])
+        .arg(guest("rv32im", "hostile/loop_forever.elf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(152));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of fuel"));
+}
+
+#[test]
+fn riscv_resource_calls_need_their_rights() {
+    let elf = guest("rv64imac", "effects/resources.elf");
+    let out = bin().arg("run").arg(&elf).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .args(["run", "--caps", "read,write"])
+        .arg(&elf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(134));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("create"));
 }

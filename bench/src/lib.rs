@@ -448,6 +448,7 @@ pub fn run_main(inst: &mut Instance) -> i64 {
 }
 
 pub mod results;
+pub mod riscv;
 
 /// The TEL programs of the TEL-vs-LuaJIT-vs-C benchmarks (`benches/tel_peers.rs`).
 pub mod tel;

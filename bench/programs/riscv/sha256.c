@@ -1,0 +1,139 @@
+/* SHA-256 (FIPS 180-4) over a pseudo-random 1 MiB buffer, several times with a different first
+ * byte each time: 32-bit rotates, adds and logic, the staple of crypto workloads. Checksum: the
+ * last digest and an XOR of all of them. The first digest is of "abc" as a self-test. */
+#include "causeway.h"
+
+typedef struct {
+    uint32_t h[8];
+    uint8_t block[64];
+    uint32_t used;
+    uint64_t length;
+} sha256_ctx;
+
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+static void compress(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+static void sha256_init(sha256_ctx *c)
+{
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    cw_memcpy(c->h, iv, sizeof iv);
+    c->used = 0;
+    c->length = 0;
+}
+
+static void sha256_update(sha256_ctx *c, const uint8_t *p, size_t n)
+{
+    c->length += n;
+    while (n) {
+        if (c->used == 0 && n >= 64) {
+            compress(c->h, p);
+            p += 64, n -= 64;
+            continue;
+        }
+        c->block[c->used++] = *p++;
+        n--;
+        if (c->used == 64) {
+            compress(c->h, c->block);
+            c->used = 0;
+        }
+    }
+}
+
+static void sha256_final(sha256_ctx *c, uint8_t out[32])
+{
+    uint64_t bits = c->length * 8;
+    uint8_t pad = 0x80;
+    sha256_update(c, &pad, 1);
+    pad = 0;
+    while (c->used != 56)
+        sha256_update(c, &pad, 1);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(c, len, 8);
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 4; k++)
+            out[4 * i + k] = (uint8_t)(c->h[i] >> (24 - 8 * k));
+}
+
+static void print_digest(const uint8_t d[32])
+{
+    static const char hex[] = "0123456789abcdef";
+    char s[64];
+    for (int i = 0; i < 32; i++)
+        s[2 * i] = hex[d[i] >> 4], s[2 * i + 1] = hex[d[i] & 15];
+    cw_write(1, s, 64);
+}
+
+#define SIZE (1u << 20)
+#define ROUNDS 160
+static uint8_t data[SIZE];
+
+int main(void)
+{
+    sha256_ctx c;
+    uint8_t digest[32], folded[32] = {0};
+    sha256_init(&c);
+    sha256_update(&c, (const uint8_t *)"abc", 3);
+    sha256_final(&c, digest);
+    cw_puts("sha256(\"abc\") = ");
+    print_digest(digest);
+    cw_putc('\n');
+
+    uint32_t x = 0x9e3779b9;
+    for (uint32_t i = 0; i < SIZE; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        data[i] = (uint8_t)x;
+    }
+    for (unsigned r = 0; r < ROUNDS; r++) {
+        data[0] = (uint8_t)r;
+        sha256_init(&c);
+        sha256_update(&c, data, SIZE);
+        sha256_final(&c, digest);
+        for (int i = 0; i < 32; i++)
+            folded[i] ^= digest[i];
+    }
+    cw_puts("sha256: last ");
+    print_digest(digest);
+    cw_puts("\nsha256: xor  ");
+    print_digest(folded);
+    cw_putc('\n');
+    return 0;
+}

@@ -26,96 +26,35 @@
 //! Each `riscv_peers` row is 1 warm-up run and 10 samples of one run each (criterion warns that it
 //! cannot complete 10 samples in 1 s: expected, every sample is one whole run of 0.3–4 s); the whole
 //! bench takes ~8 minutes on the 2-core machine, the interpreter adds ~11 more. After the run it prints
-//! the tables `bench/RESULTS.md` records, from the medians criterion saved. This file owns the
-//! processes and the criterion set-up; it never builds the ELFs or the causeway binary.
+//! the tables `bench/RESULTS.md` records, from the medians criterion saved. This file owns which
+//! processes run, the criterion filter of the check pass and the interpreter's single runs;
+//! [`causeway_bench::process`] runs, checks and times them. It never builds the ELFs or the causeway
+//! binary.
 //!
 //! `cargo bench -p causeway-bench --bench riscv_peers` (`-- riscv_startup`, `-- riscv_peers/sieve`, …
 //! for a part).
 
-use causeway_bench::results::{criterion_dir, median};
+use causeway_bench::process::{long_group, short_group, tool_version, Bench, Proc};
+use causeway_bench::results::{fmt_time, median};
 use causeway_bench::riscv::{
-    causeway_bin, elf, expected, fmt_time, interp_time, is_fresh, native, native_build, peer_table,
-    record_interp, source, startup_big, startup_table, startup_tiny, tool_version, Expected, Row,
-    StartupGuest, StartupRow, FUEL, PROGRAMS, QEMU,
+    elf, expected, interp_time, is_fresh, native, native_build, peer_table, record_interp, source,
+    startup_big, startup_table, startup_tiny, Expected, Row, StartupGuest, StartupRow, FUEL, PROGRAMS, QEMU,
 };
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// The environment variable that turns the interpreter runs on (`1`/`all`, or program names).
 const INTERP_VAR: &str = "RISCV_BENCH_INTERP";
 
-/// Stops the bench with a message (not a panic: the reason is the whole point).
-fn fail(msg: &str) -> ! {
-    eprintln!("\nriscv_peers: {msg}");
-    std::process::exit(1)
-}
-
-/// A process to time: a program, its arguments, and what it must print and exit with.
-struct Proc {
-    /// The benchmark id (`group/function/parameter`).
-    id: String,
-    what: String,
-    program: PathBuf,
-    args: Vec<OsString>,
-    expected: Expected,
-}
-
-impl Proc {
-    fn new(id: String, program: &Path, args: &[&dyn AsRef<OsStr>], expected: &Expected) -> Proc {
-        let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_owned()).collect();
-        let what = std::iter::once(program.display().to_string())
-            .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
-            .collect::<Vec<_>>()
-            .join(" ");
-        Proc {
-            id,
-            what,
-            program: program.to_owned(),
-            args,
-            expected: expected.clone(),
-        }
-    }
-
-    /// Runs the process once: its wall time from spawn to exit, or what went wrong.
-    fn run(&self) -> Result<Duration, String> {
-        let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let start = Instant::now();
-        let out = cmd.output();
-        let time = start.elapsed();
-        let out = out.map_err(|e| format!("{}: `{}` could not start: {e}", self.id, self.what))?;
-        self.expected.check(&out.stdout, out.status.code()).map_err(|e| {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            format!(
-                "{}: `{}` did not produce its .expect output: {e}{}",
-                self.id,
-                self.what,
-                if stderr.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!("\nstderr:\n{}", stderr.trim_end())
-                }
-            )
-        })?;
-        Ok(time)
-    }
-}
-
 /// Everything the benchmarks run, checked and ready.
 struct Setup {
     /// `riscv_peers/<program>/<runner>`.
-    peers: Vec<Proc>,
+    peers: Vec<Proc<Expected>>,
     /// The interpreter's run of each program (outside criterion).
-    interp: Vec<(&'static str, Proc)>,
+    interp: Vec<(&'static str, Proc<Expected>)>,
     /// `riscv_startup/<guest>/<runner>`.
-    startup: Vec<Proc>,
+    startup: Vec<Proc<Expected>>,
     /// Keeps the native twins built here until the end of the run.
     _work: tempfile::TempDir,
 }
@@ -160,7 +99,7 @@ fn selected(filter: &Option<String>, id: &str) -> bool {
 }
 
 /// Which programs the interpreter runs (from [`INTERP_VAR`]).
-fn interp_programs() -> Vec<&'static str> {
+fn interp_programs(b: &Bench) -> Vec<&'static str> {
     let Ok(v) = std::env::var(INTERP_VAR) else {
         return Vec::new();
     };
@@ -174,7 +113,7 @@ fn interp_programs() -> Vec<&'static str> {
     let wanted: Vec<&str> = v.split(',').map(str::trim).collect();
     for w in &wanted {
         if !PROGRAMS.contains(w) {
-            fail(&format!(
+            b.fail(&format!(
                 "{INTERP_VAR}: unknown program {w:?} (the programs: {PROGRAMS:?})"
             ));
         }
@@ -184,14 +123,8 @@ fn interp_programs() -> Vec<&'static str> {
 
 /// Finds the runners, builds the missing native twins and, with `check`, runs every selected process
 /// once, so that a broken one stops the bench before anything is measured.
-fn setup(check: bool, filter: &Option<String>) -> Setup {
-    let causeway = causeway_bin().unwrap_or_else(|e| fail(&e));
-    let age = std::fs::metadata(&causeway)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .map_or(String::new(), |d| format!(", built {} min ago", d.as_secs() / 60));
-    println!("causeway: {}{age}", causeway.display());
+fn setup(b: &Bench, check: bool, filter: &Option<String>) -> Setup {
+    let causeway = b.causeway();
     let qemu = tool_version(QEMU, "--version");
     match &qemu {
         Some(v) => println!("qemu: {v}"),
@@ -207,10 +140,7 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average: {}", load.trim());
     }
-    let work = tempfile::Builder::new()
-        .prefix("riscv-peers-")
-        .tempdir()
-        .unwrap_or_else(|e| fail(&format!("cannot create a temporary directory: {e}")));
+    let work = b.work_dir("riscv-peers-");
 
     // The native twin: build.sh's, unless it is missing or older than its source; then one built here.
     let native_twin = |built: Option<PathBuf>, src: &Path, name: &str| -> Option<PathBuf> {
@@ -223,16 +153,10 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
             "building the native twin of {} (gcc -O2, as build.sh does)",
             src.display()
         );
-        let out = native_build(src, &exe)
-            .output()
-            .unwrap_or_else(|e| fail(&format!("gcc could not start: {e}")));
-        if !out.status.success() {
-            fail(&format!(
-                "building the native twin of {} failed:\n{}",
-                src.display(),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        b.build(
+            native_build(src, &exe),
+            &format!("building the native twin of {}", src.display()),
+        );
         Some(exe)
     };
     let fuel: [&dyn AsRef<OsStr>; 2] = [&"--fuel", &FUEL];
@@ -240,12 +164,12 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
 
     let mut peers = Vec::new();
     let mut interp = Vec::new();
-    let interp_wanted = interp_programs();
+    let interp_wanted = interp_programs(b);
     for name in PROGRAMS {
-        let exp = expected(name).unwrap_or_else(|e| fail(&e));
+        let exp = expected(name).unwrap_or_else(|e| b.fail(&e));
         let elf = elf(name);
         if !elf.is_file() {
-            fail(&format!(
+            b.fail(&format!(
                 "{} is missing (bench/programs/riscv/build.sh builds it)",
                 elf.display()
             ));
@@ -253,22 +177,27 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
         let id = |runner: &str| format!("riscv_peers/{name}/{runner}");
         if selected(filter, &id("native")) {
             if let Some(exe) = native_twin(Some(native(name)), &source(name), name) {
-                peers.push(Proc::new(id("native"), &exe, &[], &exp));
+                peers.push(Proc::new(id("native"), &exe, &[], exp.clone()));
             }
         }
-        peers.push(Proc::new(id("causeway_jit"), &causeway, &[&"run", &elf], &exp));
+        peers.push(Proc::new(
+            id("causeway_jit"),
+            &causeway,
+            &[&"run", &elf],
+            exp.clone(),
+        ));
         peers.push(Proc::new(
             id("causeway_jit_metered"),
             &causeway,
             &[&"run", fuel[0], fuel[1], &elf],
-            &exp,
+            exp.clone(),
         ));
         if qemu.is_some() {
-            peers.push(Proc::new(id("qemu"), &qemu_path, &[&elf], &exp));
+            peers.push(Proc::new(id("qemu"), &qemu_path, &[&elf], exp.clone()));
         }
         if interp_wanted.contains(&name) {
             let args: [&dyn AsRef<OsStr>; 5] = [&"run", &"--interp", fuel[0], fuel[1], &elf];
-            interp.push((name, Proc::new(id("interpreter"), &causeway, &args, &exp)));
+            interp.push((name, Proc::new(id("interpreter"), &causeway, &args, exp.clone())));
         }
     }
 
@@ -281,15 +210,15 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
             source,
             native,
         } = g;
-        let exp = Expected::read(&expect).unwrap_or_else(|e| fail(&e));
+        let exp = Expected::read(&expect).unwrap_or_else(|e| b.fail(&e));
         let id = |runner: &str| format!("riscv_startup/{name}/{runner}");
-        startup.push(Proc::new(id("causeway"), &causeway, &[&"run", &elf], &exp));
+        startup.push(Proc::new(id("causeway"), &causeway, &[&"run", &elf], exp.clone()));
         if qemu.is_some() {
-            startup.push(Proc::new(id("qemu"), &qemu_path, &[&elf], &exp));
+            startup.push(Proc::new(id("qemu"), &qemu_path, &[&elf], exp.clone()));
         }
         if selected(filter, &id("native")) {
             if let Some(exe) = native_twin(native, &source, &format!("startup_{name}")) {
-                startup.push(Proc::new(id("native"), &exe, &[], &exp));
+                startup.push(Proc::new(id("native"), &exe, &[], exp.clone()));
             }
         }
     }
@@ -298,7 +227,7 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
         println!("\nchecking that every run prints its .expect output:");
         for p in peers.iter().chain(&startup) {
             if selected(filter, &p.id) {
-                let t = p.run().unwrap_or_else(|e| fail(&e));
+                let t = b.run_or_stop(p);
                 println!("  {:<45} ok in {}", p.id, fmt_time(t.as_nanos() as f64));
             }
         }
@@ -312,56 +241,17 @@ fn setup(check: bool, filter: &Option<String>) -> Setup {
     }
 }
 
-/// Benchmarks one process; every run checks its output again.
-fn bench_proc(g: &mut BenchmarkGroup<'_, WallTime>, p: &Proc) {
-    let mut parts = p.id.splitn(3, '/').skip(1);
-    let (function, parameter) = (parts.next().unwrap(), parts.next().unwrap());
-    g.bench_function(BenchmarkId::new(function, parameter), |b| {
-        b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| p.run().unwrap_or_else(|e| fail(&e)))
-                .sum::<Duration>()
-        })
-    });
-}
-
-fn peers(c: &mut Criterion, s: &Setup) {
-    let mut g = c.benchmark_group("riscv_peers");
-    // Runs of 0.3–4 s: one warm-up run, then 10 samples of one run each.
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_secs(1));
-    for p in &s.peers {
-        bench_proc(&mut g, p);
-    }
-    g.finish();
-}
-
-fn startup(c: &mut Criterion, s: &Setup) {
-    // Millisecond processes: 20 samples, 2 s each.
-    let mut g = c.benchmark_group("riscv_startup");
-    g.sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
-    for p in &s.startup {
-        bench_proc(&mut g, p);
-    }
-    g.finish();
-}
-
 /// The interpreter: one run per program, outside criterion.
-fn interpreter(s: &Setup, dir: &Path) {
+fn interpreter(b: &Bench, s: &Setup) {
     if s.interp.is_empty() {
         println!("\ninterpreter: not run (set {INTERP_VAR}=1, or to a list of programs, to run it once per program)");
         return;
     }
     println!("\ninterpreter (`causeway run --interp`), one run per program:");
     for (name, p) in &s.interp {
-        let t = p.run().unwrap_or_else(|e| fail(&e));
-        let ns = t.as_nanos() as f64;
+        let ns = b.run_or_stop(p).as_nanos() as f64;
         println!("  {name:<10} {}", fmt_time(ns));
-        if let Err(e) = record_interp(dir, name, ns) {
+        if let Err(e) = record_interp(&b.dir, name, ns) {
             eprintln!("riscv_peers: could not record the interpreter's time of {name}: {e}");
         }
     }
@@ -402,27 +292,21 @@ fn summary(dir: &Path, since: SystemTime) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let benching = args.iter().any(|a| a == "--bench");
-    if !benching {
-        // `cargo test --benches` runs each benchmark once, without `--bench`: there a missing causeway
-        // binary skips the bench instead of failing the tests.
-        if let Err(e) = causeway_bin() {
-            println!("riscv_peers: skipped: {e}");
-            return;
-        }
-    }
-    let since = SystemTime::now();
-    let dir = criterion_dir();
-    let mut c = Criterion::default().output_directory(&dir).configure_from_args();
+    let Some((b, mut c)) = Bench::start("riscv_peers") else {
+        return;
+    };
     // `--list` only prints the ids; outside `--bench` criterion runs (and so checks) each one once.
-    let listing = args.iter().any(|a| a == "--list");
-    let s = setup(benching && !listing, &filter(&args));
-    peers(&mut c, &s);
-    startup(&mut c, &s);
+    let check = b.benching && !b.listing;
+    let s = setup(&b, check, &filter(&b.args));
+    // Runs of 0.3–4 s: one warm-up run, then 10 samples of one run each.
+    b.bench_all(
+        long_group(&mut c, "riscv_peers", Duration::from_secs(1)),
+        &s.peers,
+    );
+    b.bench_all(short_group(&mut c, "riscv_startup"), &s.startup);
     c.final_summary();
-    if benching && !listing {
-        interpreter(&s, &dir);
-        summary(&dir, since);
+    if check {
+        interpreter(&b, &s);
+        summary(&b.dir, b.since);
     }
 }

@@ -15,6 +15,10 @@
 //! - [`tel`]: the TEL programs of `benches/tel_peers.rs` (TEL vs LuaJIT vs C, whole processes) and
 //!   [`tel::large_program`], a generated TEL program for compile-time measurements.
 //!
+//! The whole-process benches (`benches/tel_peers.rs`, `benches/riscv_peers.rs`) share [`process`]
+//! (running, checking and timing a process under criterion) and [`results`] (reading back the medians
+//! and the cells of the tables printed from them); [`tel`] and [`riscv`] hold what is their own.
+//!
 //! The execution programs can carry `mark #LOC` instructions, one per source "statement", as a front end
 //! emits them: they are free in normal code and become breakpoint sites in debuggable code.
 //! [`reference`] holds plain-Rust versions of the same computations, used by the tests below to check
@@ -447,6 +451,15 @@ pub fn run_main(inst: &mut Instance) -> i64 {
     }
 }
 
+/// The repository root (the bench crate's parent).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench crate is inside the workspace")
+        .to_path_buf()
+}
+
+pub mod process;
 pub mod results;
 pub mod riscv;
 

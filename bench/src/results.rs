@@ -1,5 +1,7 @@
 //! Reading back what criterion saved, for the ratio and verdict tables the bench binaries print after
-//! their run. Owns the location rule and the one field we read; it never measures anything.
+//! their run. Owns the location rule and the one field we read, what every table's cells look like
+//! (times, ratios, verdicts, the `*` of results an earlier run measured), and the TEL-vs-LuaJIT-vs-C
+//! table; it never measures anything.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -26,9 +28,7 @@ pub struct Median {
 pub fn median(dir: &Path, id: &str, since: SystemTime) -> Option<Median> {
     let path = dir.join(id).join("new/estimates.json");
     let text = std::fs::read_to_string(&path).ok()?;
-    let fresh = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since);
+    let fresh = written_since(&path, since);
     // `{"mean":{...},"median":{"confidence_interval":{...},"point_estimate":X,...},...}`
     let rest = &text[text.find("\"median\":")?..];
     let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
@@ -39,7 +39,15 @@ pub fn median(dir: &Path, id: &str, since: SystemTime) -> Option<Median> {
     })
 }
 
-/// A duration in the unit that reads best.
+/// Whether the file at `path` was written at or after `since`: a result this run measured, not one
+/// left by an earlier run.
+pub fn written_since(path: &Path, since: SystemTime) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since)
+}
+
+/// A duration in the unit that reads best, up to milliseconds.
 pub fn fmt_ns(ns: f64) -> String {
     if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
@@ -49,6 +57,57 @@ pub fn fmt_ns(ns: f64) -> String {
         format!("{ns:.1} ns")
     }
 }
+
+/// A duration in seconds from one second up, else in the unit [`fmt_ns`] picks.
+pub fn fmt_time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else {
+        fmt_ns(ns)
+    }
+}
+
+/// A table cell of a median: formatted by `fmt`, with `*` when an earlier run measured it, `—` when
+/// nothing did.
+pub fn cell(m: &Option<Median>, fmt: fn(f64) -> String) -> String {
+    match m {
+        Some(m) if m.fresh => fmt(m.ns),
+        Some(m) => format!("{}*", fmt(m.ns)),
+        None => "—".to_string(),
+    }
+}
+
+/// `a / b`, when both were measured.
+pub fn ratio(a: &Option<Median>, b: &Option<Median>) -> Option<f64> {
+    Some(a.as_ref()?.ns / b.as_ref()?.ns)
+}
+
+/// A ratio's cell (`—`: not measured).
+pub fn fmt_ratio(r: Option<f64>) -> String {
+    r.map_or("—".to_string(), |r| format!("{r:.2}"))
+}
+
+/// A ratio's cell in a geomean row: bold, since those are the numbers the targets are about.
+pub fn fmt_geomean_ratio(r: Option<f64>) -> String {
+    r.map_or("—".to_string(), |r| format!("**{r:.2}**"))
+}
+
+/// A target's verdict.
+pub fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// Whether any of the medians was measured by an earlier run (its cell has a `*`).
+pub fn any_stale(ms: &[&Option<Median>]) -> bool {
+    ms.iter().any(|m| m.as_ref().is_some_and(|m| !m.fresh))
+}
+
+/// The footnote of a table with a `*` cell.
+pub const STALE_NOTE: &str = "\n`*`: not measured in this run (an earlier run's result).\n";
 
 /// The geometric mean of positive numbers (`None` for none).
 pub fn geomean(xs: &[f64]) -> Option<f64> {
@@ -71,15 +130,6 @@ pub struct PeerRow {
 /// the geometric means over the programs measured on all three, and the verdict on the target
 /// "geomean of TEL's times at most LuaJIT's". Medians not measured by this run are marked `*`.
 pub fn peer_table(rows: &[PeerRow]) -> String {
-    let cell = |m: &Option<Median>| match m {
-        Some(m) if m.fresh => fmt_ns(m.ns),
-        Some(m) => format!("{}*", fmt_ns(m.ns)),
-        None => "—".to_string(),
-    };
-    let ratio = |a: &Option<Median>, b: &Option<Median>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.2}", a.ns / b.ns),
-        _ => "—".to_string(),
-    };
     let mut out = String::from(
         "| program | TEL | LuaJIT | C (gcc -O2) | TEL / LuaJIT | TEL / C |\n| --- | --- | --- | --- | --- | --- |\n",
     );
@@ -91,16 +141,14 @@ pub fn peer_table(rows: &[PeerRow]) -> String {
             format_args!(
                 "| `{}` | {} | {} | {} | {} | {} |\n",
                 r.program,
-                cell(&r.tel),
-                cell(&r.luajit),
-                cell(&r.c),
-                ratio(&r.tel, &r.luajit),
-                ratio(&r.tel, &r.c)
+                cell(&r.tel, fmt_ns),
+                cell(&r.luajit, fmt_ns),
+                cell(&r.c, fmt_ns),
+                fmt_ratio(ratio(&r.tel, &r.luajit)),
+                fmt_ratio(ratio(&r.tel, &r.c))
             ),
         );
-        stale |= [&r.tel, &r.luajit, &r.c]
-            .iter()
-            .any(|m| m.as_ref().is_some_and(|m| !m.fresh));
+        stale |= any_stale(&[&r.tel, &r.luajit, &r.c]);
         if let (Some(t), Some(l)) = (&r.tel, &r.luajit) {
             tel.push(t.ns);
             lua.push(l.ns);
@@ -113,10 +161,7 @@ pub fn peer_table(rows: &[PeerRow]) -> String {
     // The C column's geomean only when C ran every program that the TEL/LuaJIT geomean covers.
     let gc = if c.len() == tel.len() { geomean(&c) } else { None };
     let f = |g: Option<f64>| g.map_or("—".to_string(), fmt_ns);
-    let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => format!("**{:.2}**", a / b),
-        _ => "—".to_string(),
-    };
+    let r = |a: Option<f64>, b: Option<f64>| fmt_geomean_ratio(a.zip(b).map(|(a, b)| a / b));
     let _ = std::fmt::Write::write_fmt(
         &mut out,
         format_args!(
@@ -131,12 +176,12 @@ pub fn peer_table(rows: &[PeerRow]) -> String {
     );
     match (gt, gl) {
         (Some(t), Some(l)) => {
-            let verdict = if t <= l { "met" } else { "MISSED" };
             let _ = std::fmt::Write::write_fmt(
                 &mut out,
                 format_args!(
-                    "\nTarget: geomean of TEL's times ≤ LuaJIT's: TEL/LuaJIT = {:.2}: {verdict}\n",
-                    t / l
+                    "\nTarget: geomean of TEL's times ≤ LuaJIT's: TEL/LuaJIT = {:.2}: {}\n",
+                    t / l,
+                    verdict(t <= l)
                 ),
             );
         }
@@ -144,18 +189,21 @@ pub fn peer_table(rows: &[PeerRow]) -> String {
             .push_str("\nTarget: geomean of TEL's times ≤ LuaJIT's: not measured (TEL or LuaJIT missing)\n"),
     }
     if stale {
-        out.push_str("\n`*`: not measured in this run (an earlier run's result).\n");
+        out.push_str(STALE_NOTE);
     }
     out
 }
 
+/// A median this run measured, for the tables' tests.
+#[cfg(test)]
+pub(crate) fn fresh_median(ns: f64) -> Option<Median> {
+    Some(Median { ns, fresh: true })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fresh_median as m;
     use super::*;
-
-    fn m(ns: f64) -> Option<Median> {
-        Some(Median { ns, fresh: true })
-    }
 
     #[test]
     fn geomean_of_ratios_is_the_ratio_of_geomeans() {

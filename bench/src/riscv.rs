@@ -1,17 +1,24 @@
 //! The RISC-V guests of the RISC-V-vs-peers benchmarks (`benches/riscv_peers.rs`, issue 6): the program
 //! list, where the sources, the committed ELFs and the native twins live (`programs/riscv/`), what each
 //! run must print (`NAME.expect`), how a missing native twin is built (the flags of `build.sh`), the
-//! guests of the start-up measurement, where the `causeway` and `qemu-riscv64` binaries are, the
-//! interpreter times recorded outside criterion, and the tables the bench prints from the medians.
+//! guests of the start-up measurement, the `qemu-riscv64` binary, the interpreter times recorded outside
+//! criterion, how a run is checked against its `.expect` file, and the tables the bench prints from the
+//! medians.
 //!
 //! It never builds a RISC-V ELF (they are committed; `programs/riscv/build.sh` makes them) and never
-//! times anything itself: it only prepares commands and reads back what the bench measured.
+//! times anything itself: it only prepares commands and reads back what the bench measured
+//! ([`crate::process`] runs and times them).
 
-use crate::results::{fmt_ns, geomean, Median};
+use crate::process::Check;
+use crate::repo_root;
+use crate::results::{
+    any_stale, cell, fmt_geomean_ratio, fmt_ns, fmt_ratio, fmt_time, geomean, ratio, verdict, written_since,
+    Median, STALE_NOTE,
+};
 use std::fmt::Write;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::SystemTime;
 
 /// The benchmark programs (`programs/riscv/NAME.c`), in table order.
@@ -50,14 +57,6 @@ pub const NATIVE_FLAGS: [&str; 11] = [
     "-fcf-protection=none",
     "-I",
 ];
-
-/// The repository root (the bench crate's parent).
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the bench crate is inside the workspace")
-        .to_path_buf()
-}
 
 /// `bench/programs/riscv/`.
 pub fn programs_dir() -> PathBuf {
@@ -179,6 +178,16 @@ impl Expected {
     }
 }
 
+impl Check for Expected {
+    fn reads_stdout(&self) -> bool {
+        true
+    }
+    fn check_output(&self, out: &Output) -> Result<(), String> {
+        self.check(&out.stdout, out.status.code())
+            .map_err(|e| format!("did not produce its .expect output: {e}"))
+    }
+}
+
 /// The expected output of benchmark `name`.
 pub fn expected(name: &str) -> Result<Expected, String> {
     Expected::read(&expect_file(name))
@@ -211,57 +220,6 @@ pub fn is_fresh(exe: &Path, src: &Path) -> bool {
     }
 }
 
-/// The `causeway` binary: `$CAUSEWAY_BIN`, else `causeway` in the profile directory of the running
-/// executable (`target/release/deps/riscv_peers-*` → `target/release/causeway`), else
-/// `target/release/causeway` of the workspace.
-pub fn causeway_bin() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("CAUSEWAY_BIN") {
-        let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!("CAUSEWAY_BIN={} is not a file", p.display()))
-        };
-    }
-    let mut candidates = Vec::new();
-    if let Some(profile_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
-    {
-        candidates.push(profile_dir.join("causeway"));
-    }
-    candidates.push(repo_root().join("target/release/causeway"));
-    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
-        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        format!(
-            "the causeway binary is missing (looked for {}). Build it first with \
-             `cargo build --release -p causeway-runtime`, or point CAUSEWAY_BIN at it.",
-            looked.join(" and ")
-        )
-    })
-}
-
-/// The first line `program arg` prints (stdout, else stderr), if it runs at all.
-pub fn tool_version(program: &str, arg: &str) -> Option<String> {
-    let out = Command::new(program)
-        .arg(arg)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    Some(
-        String::from_utf8_lossy(&text)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string(),
-    )
-}
-
 /// Where the interpreter's single-run time of `name` is kept (`CRITERION_DIR/riscv_interp/NAME.ns`, the
 /// nanoseconds as text): it is measured outside criterion, but the summary reads it like a median.
 pub fn interp_record(criterion_dir: &Path, name: &str) -> PathBuf {
@@ -279,19 +237,8 @@ pub fn record_interp(criterion_dir: &Path, name: &str, ns: f64) -> std::io::Resu
 pub fn interp_time(criterion_dir: &Path, name: &str, since: SystemTime) -> Option<Median> {
     let path = interp_record(criterion_dir, name);
     let ns = std::fs::read_to_string(&path).ok()?.trim().parse().ok()?;
-    let fresh = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since);
+    let fresh = written_since(&path, since);
     Some(Median { ns, fresh })
-}
-
-/// A duration in seconds from one second up, else in the unit [`fmt_ns`] picks.
-pub fn fmt_time(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.3} s", ns / 1e9)
-    } else {
-        fmt_ns(ns)
-    }
 }
 
 /// One program of the RISC-V table: the whole-process medians of each runner (`None`: not measured).
@@ -305,26 +252,6 @@ pub struct Row {
     pub interp: Option<Median>,
 }
 
-fn cell(m: &Option<Median>) -> String {
-    match m {
-        Some(m) if m.fresh => fmt_time(m.ns),
-        Some(m) => format!("{}*", fmt_time(m.ns)),
-        None => "—".to_string(),
-    }
-}
-
-fn ratio(a: &Option<Median>, b: &Option<Median>) -> Option<f64> {
-    Some(a.as_ref()?.ns / b.as_ref()?.ns)
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
 /// The issue's bound on the geomean of the unmetered JIT's times over native.
 pub const TARGET_JIT_NATIVE: f64 = 1.6;
 /// The issue's bound on the geomean of the metered JIT's times over native.
@@ -336,7 +263,6 @@ pub const TARGET_METERED_NATIVE: f64 = 1.9;
 /// is the ratio of the geomeans when every program has it); then the issue's targets with verdicts.
 /// Medians not measured by this run are marked `*`.
 pub fn peer_table(rows: &[Row]) -> String {
-    let f = |r: Option<f64>| r.map_or("—".to_string(), |r| format!("{r:.2}"));
     let mut out = String::from(
         "| program | native (gcc -O2) | Causeway JIT | JIT metered | qemu-riscv64 | interpreter | \
          JIT / native | metered / native | qemu / native | JIT / qemu |\n\
@@ -359,18 +285,18 @@ pub fn peer_table(rows: &[Row]) -> String {
             out,
             "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.program,
-            cell(&r.native),
-            cell(&r.jit),
-            cell(&r.metered),
-            cell(&r.qemu),
-            cell(&r.interp),
-            f(rs[0]),
-            f(rs[1]),
-            f(rs[2]),
-            f(rs[3])
+            cell(&r.native, fmt_time),
+            cell(&r.jit, fmt_time),
+            cell(&r.metered, fmt_time),
+            cell(&r.qemu, fmt_time),
+            cell(&r.interp, fmt_time),
+            fmt_ratio(rs[0]),
+            fmt_ratio(rs[1]),
+            fmt_ratio(rs[2]),
+            fmt_ratio(rs[3])
         );
         let all = [&r.native, &r.jit, &r.metered, &r.qemu, &r.interp];
-        stale |= all.iter().any(|m| m.as_ref().is_some_and(|m| !m.fresh));
+        stale |= any_stale(&all);
         if all[..4].iter().all(|m| m.is_some()) {
             for (t, m) in times.iter_mut().zip(all) {
                 if let Some(m) = m {
@@ -399,7 +325,6 @@ pub fn peer_table(rows: &[Row]) -> String {
         "—".to_string()
     };
     let gr: Vec<Option<f64>> = ratios.iter().map(|v| geomean(v)).collect();
-    let b = |r: Option<f64>| r.map_or("—".to_string(), |r| format!("**{r:.2}**"));
     let _ = writeln!(
         out,
         "| geomean ({common} programs) | {} | {} | {} | {} | {interp_g} | {} | {} | {} | {} |",
@@ -407,10 +332,10 @@ pub fn peer_table(rows: &[Row]) -> String {
         g(&times[1]),
         g(&times[2]),
         g(&times[3]),
-        b(gr[0]),
-        b(gr[1]),
-        b(gr[2]),
-        b(gr[3])
+        fmt_geomean_ratio(gr[0]),
+        fmt_geomean_ratio(gr[1]),
+        fmt_geomean_ratio(gr[2]),
+        fmt_geomean_ratio(gr[3])
     );
     out.push_str("\n| target | result | verdict |\n| --- | --- | --- |\n");
     match gr[3] {
@@ -445,7 +370,7 @@ pub fn peer_table(rows: &[Row]) -> String {
         let _ = writeln!(out, "| geomean ≤ {bound}× native, {what} | {result} | {v} |");
     }
     if stale {
-        out.push_str("\n`*`: not measured in this run (an earlier run's result).\n");
+        out.push_str(STALE_NOTE);
     }
     out
 }
@@ -486,13 +411,11 @@ pub fn startup_table(rows: &[StartupRow]) -> String {
             "| `{}` | {:.1} KB | {} | {} | {} | < 5 ms | {v} |",
             r.guest,
             r.size as f64 / 1000.0,
-            cell(&r.causeway),
-            cell(&r.qemu),
-            cell(&r.native)
+            cell(&r.causeway, fmt_time),
+            cell(&r.qemu, fmt_time),
+            cell(&r.native, fmt_time)
         );
-        stale |= [&r.causeway, &r.qemu, &r.native]
-            .iter()
-            .any(|m| m.as_ref().is_some_and(|m| !m.fresh));
+        stale |= any_stale(&[&r.causeway, &r.qemu, &r.native]);
     }
     if let (Some(big), Some(tiny)) = (
         rows.iter().find(|r| r.guest == "big"),
@@ -519,7 +442,7 @@ pub fn startup_table(rows: &[StartupRow]) -> String {
         );
     }
     if stale {
-        out.push_str("\n`*`: not measured in this run (an earlier run's result).\n");
+        out.push_str(STALE_NOTE);
     }
     out
 }
@@ -527,10 +450,7 @@ pub fn startup_table(rows: &[StartupRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn m(ns: f64) -> Option<Median> {
-        Some(Median { ns, fresh: true })
-    }
+    use crate::results::fresh_median as m;
 
     #[test]
     fn expect_files_parse() {

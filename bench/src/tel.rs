@@ -7,8 +7,10 @@
 //! and in C (gcc -O2); each prints one integer, written in the `.tel` file's `-- expect: N` header.
 
 use super::Rng;
+use crate::process::Check;
 use std::fmt::Write;
 use std::path::PathBuf;
+use std::process::Output;
 
 /// The programs compared with LuaJIT and C, in table order.
 pub const PEER_PROGRAMS: [&str; 4] = ["fib35", "int_loop", "closures", "effect_loop"];
@@ -36,6 +38,37 @@ pub fn expected_output(name: &str) -> Result<String, String> {
         .find_map(|l| l.strip_prefix("-- expect:"))
         .map(|v| v.trim().to_string())
         .ok_or_else(|| format!("{}: no `-- expect: VALUE` line", path.display()))
+}
+
+/// What a TEL-peers process must print: a successful exit and, when given, this last non-blank line
+/// (every version of a program prints one value; `None`: the output is not looked at).
+pub struct LastLine(pub Option<String>);
+
+impl Check for LastLine {
+    fn reads_stdout(&self) -> bool {
+        self.0.is_some()
+    }
+    fn check_output(&self, out: &Output) -> Result<(), String> {
+        if !out.status.success() {
+            return Err(format!("failed ({})", out.status));
+        }
+        let Some(expected) = &self.0 else {
+            return Ok(());
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        if last != expected {
+            return Err(format!(
+                "printed {last:?} where {expected:?} was expected (full output: {stdout:?})"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A deterministic TEL program of exactly `lines` lines (at least 20) for compile-time measurements:
@@ -168,6 +201,25 @@ mod tests {
         let flows = src.matches("\nflow f").count();
         assert!(flows > 30, "{flows} flows");
         assert_eq!(src.matches(CALL_MARK).count(), flows - 1);
+    }
+
+    #[test]
+    fn last_line_ignores_blank_lines_and_needs_success() {
+        use std::os::unix::process::ExitStatusExt;
+        let out = |code: i32, stdout: &str| Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.into(),
+            stderr: Vec::new(),
+        };
+        let one = LastLine(Some("1".into()));
+        assert_eq!(one.check_output(&out(0, "x\n 1 \n\n")), Ok(()));
+        let err = one.check_output(&out(0, "2\n")).unwrap_err();
+        assert!(err.starts_with("printed \"2\" where \"1\" was expected"), "{err}");
+        assert!(one
+            .check_output(&out(1, "1\n"))
+            .unwrap_err()
+            .starts_with("failed ("));
+        assert_eq!(LastLine(None).check_output(&out(0, "")), Ok(()));
     }
 
     #[test]

@@ -211,22 +211,23 @@ fn an_endless_loop_stops_for_fuel_on_every_tier() {
     }
 }
 
-#[test]
-fn an_endless_loop_stops_when_another_thread_interrupts_it() {
+/// Hostile guest `name`, built for rv64imac, loaded unmetered on the JIT or the interpreter.
+fn hostile_rv64(name: &str, interpreter: bool) -> Guest {
     let (_, _, path) = programs("hostile")
         .into_iter()
-        .find(|(n, t, _)| n == "loop_forever" && *t == "rv64imac")
-        .expect("loop_forever is built for rv64imac");
-    let elf = std::fs::read(path).unwrap();
+        .find(|(n, t, _)| n == name && *t == "rv64imac")
+        .unwrap_or_else(|| panic!("{name} is built for rv64imac"));
+    let options = GuestOptions {
+        interpreter,
+        ..Default::default()
+    };
+    Guest::load(&std::fs::read(path).unwrap(), options).unwrap()
+}
+
+#[test]
+fn an_endless_loop_stops_when_another_thread_interrupts_it() {
     for interpreter in [false, true] {
-        let guest = Guest::load(
-            &elf,
-            GuestOptions {
-                interpreter,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let guest = hostile_rv64("loop_forever", interpreter);
         let (io, _, _) = GuestIo::capture();
         let mut instance = guest.instantiate(io, Default::default()).unwrap();
         let handle = instance.interrupt_handle();
@@ -245,20 +246,8 @@ fn an_endless_loop_stops_when_another_thread_interrupts_it() {
 
 #[test]
 fn traps_report_the_guest_pc_of_the_faulting_instruction() {
-    let (_, _, path) = programs("hostile")
-        .into_iter()
-        .find(|(n, t, _)| n == "illegal_zero" && *t == "rv64imac")
-        .expect("illegal_zero is built");
-    let elf = std::fs::read(path).unwrap();
     for interpreter in [false, true] {
-        let guest = Guest::load(
-            &elf,
-            GuestOptions {
-                interpreter,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let guest = hostile_rv64("illegal_zero", interpreter);
         let (io, _, _) = GuestIo::capture();
         let GuestEnd::Trap {
             pc: Some(pc), signal, ..

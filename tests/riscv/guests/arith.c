@@ -12,24 +12,8 @@ static volatile uint64_t values[] = {
 };
 #define N (sizeof values / sizeof values[0])
 
-/* FNV-1a over the 8 bytes of each result: order-sensitive, so a single wrong value shows. */
 static uint64_t hash;
-static void mix(uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        hash ^= (v >> (8 * i)) & 0xff;
-        hash *= 0x100000001b3ULL;
-    }
-}
-
-static void report(const char *name)
-{
-    cw_puts(name);
-    cw_putc(' ');
-    cw_print_hex_width(hash, 16);
-    cw_putc('\n');
-    hash = 0xcbf29ce484222325ULL;
-}
+#include "fnv.h"
 
 #define BINOP32(name, expr)                                                                        \
     for (unsigned i = 0; i < N; i++)                                                               \

@@ -33,13 +33,7 @@ BR(bltu64, uint64_t, <)
 BR(bgeu64, uint64_t, >=)
 
 static uint64_t hash = 0xcbf29ce484222325ULL;
-static void mix(uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        hash ^= (v >> (8 * i)) & 0xff;
-        hash *= 0x100000001b3ULL;
-    }
-}
+#include "fnv.h"
 
 int main(void)
 {

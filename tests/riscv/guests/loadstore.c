@@ -6,21 +6,7 @@
 
 static uint8_t buf[64] __attribute__((aligned(8)));
 static uint64_t hash = 0xcbf29ce484222325ULL;
-static void mix(uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        hash ^= (v >> (8 * i)) & 0xff;
-        hash *= 0x100000001b3ULL;
-    }
-}
-static void report(const char *name)
-{
-    cw_puts(name);
-    cw_putc(' ');
-    cw_print_hex_width(hash, 16);
-    cw_putc('\n');
-    hash = 0xcbf29ce484222325ULL;
-}
+#include "fnv.h"
 
 static void fill(void)
 {

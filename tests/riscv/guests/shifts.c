@@ -11,21 +11,7 @@ static volatile uint64_t values[] = {
 #define N (sizeof values / sizeof values[0])
 
 static uint64_t hash;
-static void mix(uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        hash ^= (v >> (8 * i)) & 0xff;
-        hash *= 0x100000001b3ULL;
-    }
-}
-static void report(const char *name)
-{
-    cw_puts(name);
-    cw_putc(' ');
-    cw_print_hex_width(hash, 16);
-    cw_putc('\n');
-    hash = 0xcbf29ce484222325ULL;
-}
+#include "fnv.h"
 
 /* One case per immediate amount: the switch keeps each shift a separate instruction. */
 #define CASE4(b, expr) CASE(b + 0, expr) CASE(b + 1, expr) CASE(b + 2, expr) CASE(b + 3, expr)

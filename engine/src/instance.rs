@@ -539,7 +539,11 @@ impl Instance {
                 let hosts = &mut st.hosts;
                 let module = &st.module;
                 let resolver = &mut st.resolver;
-                let mut resolve = |slot: u64| produce_dynamic(resolver, module, slot);
+                let mut resolve = |slot: u64| {
+                    let func = produce_dynamic(resolver, slot)?;
+                    ir::verify::verify_dynamic_function(module, &func).map_err(|e| e.to_string())?;
+                    Ok(func)
+                };
                 let mut dispatch = |import: ImportId,
                                     args: &[i64],
                                     mem: &mut GuestMemory,
@@ -835,12 +839,8 @@ unsafe extern "C" fn host_call_libcall(vmctx: *mut VmContext, import: u32, value
     }
 }
 
-/// The embedder's function for dynamic slot `slot` of `module`, verified.
-fn produce_dynamic(
-    resolver: &mut Option<Resolver>,
-    module: &Module,
-    slot: u64,
-) -> Result<ir::Function, String> {
+/// The embedder's function for dynamic slot `slot`, not yet verified (a resolver panic is an error).
+fn produce_dynamic(resolver: &mut Option<Resolver>, slot: u64) -> Result<ir::Function, String> {
     let resolver = resolver
         .as_mut()
         .ok_or("the instance has no resolver for dynamic slots")?;
@@ -851,18 +851,23 @@ fn produce_dynamic(
             return Err(format!("the resolver panicked: {msg}"));
         }
     };
-    ir::verify::verify_dynamic_function(module, &func).map_err(|e| e.to_string())?;
     Ok(func)
 }
 
 /// Produces, compiles and installs the code of dynamic slot `slot`; returns its address.
 fn resolve_jit(st: &mut RunState, slot: u64) -> Result<usize, String> {
-    let func = produce_dynamic(&mut st.resolver, &st.module, slot)?;
+    // `compile_dynamic` verifies the function.
+    let func = produce_dynamic(&mut st.resolver, slot)?;
     let compiled = st.compiled.as_ref().ok_or("JIT code expected")?;
     let id = FuncId((st.module.funcs.len() + st.dyn_code.len()) as u32);
     let loc_base = st.dyn_code.last().map_or(compiled.loc_end(), |c| c.loc_end());
-    let code = CompiledModule::compile_dynamic(&st.module, func, id, loc_base, compiled.options)
-        .map_err(|e| e.to_string())?;
+    // Verification errors read as on the interpreter, without the compiler's prefix.
+    let code = CompiledModule::compile_dynamic(&st.module, func, id, loc_base, compiled.options).map_err(
+        |e| match e {
+            crate::jit::CompileError::Verify(v) => v.to_string(),
+            other => other.to_string(),
+        },
+    )?;
     let addr = code.func_addr(FuncId(0));
     st.dyn_table[slot as usize] = addr;
     st.dyn_code.push(code);

@@ -275,3 +275,13 @@ fn riscv_resource_calls_need_their_rights() {
     assert_eq!(out.status.code(), Some(134));
     assert!(String::from_utf8_lossy(&out.stderr).contains("create"));
 }
+
+#[test]
+fn an_oversized_file_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.elf");
+    std::fs::File::create(&path).unwrap().set_len(65 << 20).unwrap();
+    let out = bin().arg("run").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit"));
+}

@@ -206,6 +206,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             args,
             exec,
         } => {
+            // Refuse an oversized file before reading it into memory (the ELF limit covers TEL too).
+            let limit = causeway_riscv::elf::ElfLimits::default().max_file_size;
+            let size = std::fs::metadata(&file)
+                .map_err(|e| format!("{file}: {e}"))?
+                .len();
+            if size > limit as u64 {
+                return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
+            }
             let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
             if bytes.starts_with(b"\x7fELF") {
                 if !args.is_empty() {

@@ -126,7 +126,6 @@ pub fn trap_signal(code: TrapCode) -> i32 {
 
 /// A loaded and compiled guest, ready to run (many times).
 pub struct Guest {
-    layout: Layout,
     translator: Arc<causeway_riscv::lift::Translator>,
     module: Arc<causeway_engine::ir::Module>,
     compiled: Option<Arc<CompiledModule>>,
@@ -151,7 +150,6 @@ impl Guest {
             Some(Arc::new(c))
         };
         Ok(Guest {
-            layout: program.translator.layout().clone(),
             translator: Arc::new(program.translator),
             module,
             compiled,
@@ -160,7 +158,7 @@ impl Guest {
     }
 
     pub fn layout(&self) -> &Layout {
-        &self.layout
+        self.translator.layout()
     }
 
     /// A fresh instance of the guest, its system interface writing to `io`; `perform` reaches
@@ -171,7 +169,7 @@ impl Guest {
         handlers: HashMap<String, Arc<dyn EffectHandler>>,
     ) -> Result<Instance, GuestError> {
         let mut linker = Linker::new();
-        link_system(&mut linker, &self.layout, self.options.fuel, io, handlers);
+        link_system(&mut linker, self.layout(), self.options.fuel, io, handlers);
         let config = InstanceConfig {
             fuel: self.options.fuel,
             // Region calls nest at most MAX_NESTED_CALLS deep (see `layout`); leave room.
@@ -205,7 +203,6 @@ impl Guest {
             }
         };
         let hooks = GuestHooks {
-            layout: self.layout.clone(),
             translator: self.translator.clone(),
             io: Box::new(io),
         };
@@ -231,14 +228,19 @@ fn resolver(translator: &Arc<causeway_riscv::lift::Translator>) -> causeway_engi
 
 /// A guest's part of every instance of its [`Program`].
 struct GuestHooks {
-    layout: Layout,
     translator: Arc<causeway_riscv::lift::Translator>,
     io: Box<dyn Fn() -> GuestIo + Send + Sync>,
 }
 
 impl InstanceHooks for GuestHooks {
     fn link(&self, linker: &mut Linker, runtime: &Runtime, fuel: Option<u64>) {
-        link_system(linker, &self.layout, fuel, (self.io)(), runtime.effect_handlers());
+        link_system(
+            linker,
+            self.translator.layout(),
+            fuel,
+            (self.io)(),
+            runtime.effect_handlers(),
+        );
     }
 
     fn resolver(&self) -> Option<causeway_engine::exec::Resolver> {

@@ -90,6 +90,7 @@ impl CausewayAdapter {
         args: &[i64],
         context: &ExecutionContext,
     ) -> Result<ExecutionResult, VmError> {
+        self.unproven("running a program")?;
         self.caps()
             .check(context, Right::Execute, Access::Domain(&context.domain))?;
         let mut vm = self.lock_vm();
@@ -119,6 +120,38 @@ impl CausewayAdapter {
         self.resources.capabilities()
     }
 
+    /// Executes `ops` as one transaction: on a ZK VM each is proven (`crate::zk`), elsewhere
+    /// `Invoke` operations run their programs inside it.
+    fn execute_ops(
+        &self,
+        ops: &[ResourceOperation],
+        ctx: &ExecutionContext,
+    ) -> Result<Vec<ExecutionResult>, crate::resources::BatchError> {
+        if self.vm_type == VmType::ZkVm {
+            return self.execute_proven(ops, ctx);
+        }
+        let mut invoke = self.invoker(ctx);
+        self.resources.execute_batch_with(ops, ctx, &mut invoke)
+    }
+
+    fn execute_one(&self, op: ResourceOperation, ctx: &ExecutionContext) -> Result<ExecutionResult, VmError> {
+        let mut results = self
+            .execute_ops(std::slice::from_ref(&op), ctx)
+            .map_err(|e| e.error)?;
+        Ok(results.remove(0))
+    }
+
+    /// Refuses what would change registers without a proof on a ZK VM.
+    pub(crate) fn unproven(&self, what: &str) -> Result<(), VmError> {
+        if self.vm_type == VmType::ZkVm {
+            return Err(unavailable(
+                what,
+                "a ZK VM changes registers only through operations it proves (execute_operation, execute_batch and the ResourceVmInterface methods)",
+            ));
+        }
+        Ok(())
+    }
+
     fn existing(&self, id: &ResourceId, ctx: &ExecutionContext) -> Result<ResourceRegister, VmError> {
         self.resources
             .get(id, ctx)?
@@ -138,7 +171,16 @@ impl ResourceVmInterface for CausewayAdapter {
         resource_data: ResourceData,
         context: &ExecutionContext,
     ) -> Result<ResourceId, VmError> {
-        self.resources.create(resource_data, None, context)
+        let op = ResourceOperation::Create {
+            data: resource_data,
+            domain: None,
+        };
+        let result = self.execute_one(op, context)?;
+        result
+            .created
+            .first()
+            .copied()
+            .ok_or_else(|| ExecutionError::Invalid("a create created nothing".into()).into())
     }
 
     fn read_resource(
@@ -158,19 +200,16 @@ impl ResourceVmInterface for CausewayAdapter {
         resource_data: ResourceData,
         context: &ExecutionContext,
     ) -> Result<(), VmError> {
-        self.resources.execute(
-            &ResourceOperation::Update {
-                id: *resource_id,
-                data: resource_data,
-            },
-            context,
-        )?;
+        let op = ResourceOperation::Update {
+            id: *resource_id,
+            data: resource_data,
+        };
+        self.execute_one(op, context)?;
         Ok(())
     }
 
     fn delete_resource(&self, resource_id: &ResourceId, context: &ExecutionContext) -> Result<(), VmError> {
-        self.resources
-            .execute(&ResourceOperation::Delete { id: *resource_id }, context)?;
+        self.execute_one(ResourceOperation::Delete { id: *resource_id }, context)?;
         Ok(())
     }
 
@@ -184,7 +223,7 @@ impl ResourceVmInterface for CausewayAdapter {
             id: *resource_id,
             target: target_domain.clone(),
         };
-        self.resources.execute(&op, context)?;
+        self.execute_one(op, context)?;
         Ok(())
     }
 }
@@ -211,6 +250,7 @@ impl ResourceManagementInterface for CausewayAdapter {
         register: &ResourceRegister,
         context: &ExecutionContext,
     ) -> Result<(), VmError> {
+        self.unproven("rewriting a register directly")?;
         self.resources.update_register(register, context)
     }
 
@@ -241,13 +281,7 @@ impl OperationInterface for CausewayAdapter {
         operation: &ResourceOperation,
         context: &ExecutionContext,
     ) -> Result<ExecutionResult, VmError> {
-        let mut invoke = self.invoker(context);
-        let ops = std::slice::from_ref(operation);
-        let mut results = self
-            .resources
-            .execute_batch_with(ops, context, &mut invoke)
-            .map_err(|e| e.error)?;
-        Ok(results.remove(0))
+        self.execute_one(operation.clone(), context)
     }
 
     /// All or nothing; `Invoke` operations run their programs inside the batch's transaction.
@@ -256,10 +290,7 @@ impl OperationInterface for CausewayAdapter {
         operations: &[ResourceOperation],
         context: &ExecutionContext,
     ) -> Result<Vec<ExecutionResult>, VmError> {
-        let mut invoke = self.invoker(context);
-        self.resources
-            .execute_batch_with(operations, context, &mut invoke)
-            .map_err(VmError::from)
+        self.execute_ops(operations, context).map_err(VmError::from)
     }
 
     fn verify_operation(
@@ -281,6 +312,7 @@ impl CrossDomainVmInterface for CausewayAdapter {
         target_domain: &DomainId,
         context: &ExecutionContext,
     ) -> Result<CrossDomainExecutionResult, VmError> {
+        self.unproven("a cross-domain operation")?;
         if !self.verify_cross_domain_permissions(operation, source_domain, target_domain, context)? {
             return Err(CrossDomainError::Aborted {
                 phase: "permissions",
@@ -323,6 +355,7 @@ impl CrossDomainVmInterface for CausewayAdapter {
         target_domain: &DomainId,
         context: &ExecutionContext,
     ) -> Result<TransferResult, VmError> {
+        self.unproven("a cross-domain transfer")?;
         let quantity = self.existing(resource_id, context)?.quantity;
         let (source_id, target_id) =
             self.resources
@@ -421,12 +454,18 @@ impl VmInterfaceFactory {
         fuel: Option<u64>,
     ) -> Result<CausewayAdapter, VmError> {
         self.check_available(vm_type)?;
+        if vm_type == VmType::ZkVm {
+            return Err(unavailable(
+                "a ZK VM with a program",
+                "program runs have no circuit; a ZK VM proves resource operations",
+            ));
+        }
         CausewayAdapter::with_program(vm_type, self.runtime.clone(), program, fuel)
     }
 
-    /// An adapter for `vm_type`. `Evm` and `CosmWasm` are not available; `ZkVm` gets its proofs with
-    /// its own issue and until then is not available either. `RiscV` adapters run guests registered
-    /// with `riscv::Guest::program`; `Tel` adapters run TEL and IR programs.
+    /// An adapter for `vm_type`. `Evm` and `CosmWasm` are not available. `RiscV` adapters run guests
+    /// registered with `riscv::Guest::program`; `Tel` adapters run TEL and IR programs; `ZkVm`
+    /// adapters prove every operation they commit (`crate::zk`).
     pub fn create_adapter(&self, vm_type: VmType) -> Result<CausewayAdapter, VmError> {
         self.check_available(vm_type)?;
         Ok(CausewayAdapter::new(vm_type, self.runtime.clone()))
@@ -436,7 +475,7 @@ impl VmInterfaceFactory {
         match vm_type {
             VmType::Tel => Ok(()),
             VmType::RiscV => Ok(()),
-            VmType::ZkVm => Err(unavailable("the ZK VM", "proofs arrive with issue 8")),
+            VmType::ZkVm => Ok(()),
             VmType::Evm => Err(unavailable("the EVM", "Causeway has no EVM front end")),
             VmType::CosmWasm => Err(unavailable("CosmWasm", "Causeway has no CosmWasm front end")),
         }
@@ -590,6 +629,7 @@ impl EffectInterface for CausewayAdapter {
 
     /// Calls the registered handler directly. Needs `Execute` over the effect.
     fn handle_effect(&self, effect: &Effect, context: &ExecutionContext) -> Result<EffectResult, VmError> {
+        self.unproven("handling an effect")?;
         self.caps()
             .check(context, Right::Execute, Access::Effect(&effect.effect_type.0))?;
         let handler = self
@@ -641,6 +681,7 @@ impl CausewayAdapter {
 /// `lifecycle`).
 impl VmLifecycleInterface for CausewayAdapter {
     fn initialize(&self, vm_config: &VmConfig, context: &ExecutionContext) -> Result<VmInstanceId, VmError> {
+        self.unproven("running a program")?;
         self.check_execute(context)?;
         let program = self.runtime.program(&vm_config.program)?;
         let func = program

@@ -416,6 +416,7 @@ pub struct Runtime {
     tel_effects: RwLock<HashMap<String, Arc<dyn crate::tel::TelEffectHandler>>>,
     programs: RwLock<HashMap<String, Program>>,
     lifecycle: crate::lifecycle::LifecycleManager,
+    zk: crate::zk::Zk,
 }
 
 impl Runtime {
@@ -432,6 +433,7 @@ impl Runtime {
             tel_effects: RwLock::new(HashMap::new()),
             programs: RwLock::new(HashMap::new()),
             lifecycle: crate::lifecycle::LifecycleManager::new(),
+            zk: crate::zk::Zk::new(),
         }
     }
 
@@ -471,6 +473,11 @@ impl Runtime {
 
     pub fn resources(&self) -> &Arc<ResourceManager> {
         &self.resources
+    }
+
+    /// The prover's state: circuit keys, owner keys, commitment nonces (`crate::zk`).
+    pub fn zk(&self) -> &crate::zk::Zk {
+        &self.zk
     }
 
     pub fn capabilities(&self) -> &Arc<CapabilityManager> {

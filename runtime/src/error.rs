@@ -242,8 +242,32 @@ impl TelError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ZkError {
-    #[error("{0}")]
-    Other(String),
+    #[error("no circuit proves `{0:?}` operations (program runs are not provable)")]
+    NoCircuit(crate::ops::OperationType),
+    #[error("the prover holds no key for owner {0}: only owners with a registered `zk::OwnerKey` can prove")]
+    MissingOwnerKey(String),
+    #[error("the {circuit} circuit is not satisfied by this operation's witness (constraint {constraint}): it cannot be proven")]
+    Unsatisfied {
+        circuit: &'static str,
+        constraint: String,
+    },
+    #[error("the proof does not decode: {0}")]
+    MalformedProof(String),
+    #[error("the public inputs do not decode: {0}")]
+    MalformedPublicInputs(String),
+    #[error("a key does not decode: {0}")]
+    MalformedKey(String),
+    #[error(
+        "no {what} key for the {circuit} circuit is loaded (keys loaded from files are never regenerated)"
+    )]
+    MissingKey {
+        circuit: &'static str,
+        what: &'static str,
+    },
+    #[error("key file {path}: {message}")]
+    KeyFile { path: String, message: String },
+    #[error("the proof system failed: {0}")]
+    Backend(String),
 }
 
 /// The one error type of every interface (the seed's variants).

@@ -303,3 +303,30 @@ pub trait TelVmInterface: VersionedInterface {
         context: &ExecutionContext,
     ) -> Result<crate::tel::CompiledVmProgram, VmError>;
 }
+
+/// Zero-knowledge proofs of operations (the seed's `ZkVmInterface`; its types live in `crate::zk`).
+pub trait ZkVmInterface: VersionedInterface {
+    /// Proves that `operation`, applied to the current registers, is valid, without changing them.
+    /// Needs the rights to execute it and `Prove` over every register it reads or writes.
+    fn generate_proof(
+        &self,
+        operation: &ResourceOperation,
+        context: &ExecutionContext,
+    ) -> Result<crate::zk::ZkProof, VmError>;
+
+    /// Whether `proof` proves `operation`. Needs no capability: it reads only the verifying keys.
+    fn verify_proof(
+        &self,
+        operation: &ResourceOperation,
+        proof: &crate::zk::ZkProof,
+        context: &ExecutionContext,
+    ) -> Result<bool, VmError>;
+
+    /// The circuit that proves `operation_type`, with its verifying key. Needs `Prove` over the
+    /// context's domain (it may run the circuit's key generation).
+    fn generate_circuit(
+        &self,
+        operation_type: crate::ops::OperationType,
+        context: &ExecutionContext,
+    ) -> Result<crate::zk::ZkCircuit, VmError>;
+}

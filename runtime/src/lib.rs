@@ -19,5 +19,6 @@ pub mod store;
 pub mod tel;
 pub mod tel_host;
 pub mod types;
+pub mod zk;
 
 pub use ir_host::{run_ir, RunIrOptions, RunIrOutcome};

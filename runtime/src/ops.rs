@@ -88,6 +88,8 @@ pub struct ExecutionResult {
     pub fuel_used: u64,
     /// Lines a program invocation logged (the `log` effect).
     pub log: Vec<String>,
+    /// The proof that the operation was valid, when a ZK VM executed it.
+    pub proof: Option<crate::zk::ZkProof>,
 }
 
 /// What verifying an operation found: every failed check, none of them applied.

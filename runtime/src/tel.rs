@@ -464,6 +464,7 @@ impl crate::interfaces::TelVmInterface for crate::adapter::CausewayAdapter {
         program: &TelProgram,
         context: &ExecutionContext,
     ) -> Result<TelExecutionResult, VmError> {
+        self.unproven("running a TEL program")?;
         let compiled = self.compile_tel_to_vm(program, OptimizationLevel::default(), context)?;
         run_tel(self.runtime(), &compiled, &[], context)
     }

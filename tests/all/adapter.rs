@@ -46,7 +46,7 @@ fn the_factory_makes_tel_adapters_and_names_what_is_not_available() {
         minor: 0,
         patch: 0
     }));
-    for kind in [VmType::Evm, VmType::CosmWasm, VmType::ZkVm] {
+    for kind in [VmType::Evm, VmType::CosmWasm] {
         match factory.create_resource_vm_interface(kind) {
             Err(VmError::ExecutionError(ExecutionError::Unavailable(what, _))) => assert!(!what.is_empty()),
             other => panic!("{kind:?}: {:?}", other.map(|_| ())),

@@ -19,3 +19,4 @@ mod store;
 mod tel;
 mod tel_embed;
 mod tel_hostile;
+mod zk;

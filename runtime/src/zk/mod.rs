@@ -1,0 +1,337 @@
+//! Zero-knowledge proofs of resource operations: Groth16 on BN254 over one R1CS circuit per kind of
+//! operation, with Poseidon commitments to the registers an operation reads and writes
+//! (`docs/zk.md` is the design).
+//!
+//! Owns proving, verifying, keys and commitments. It must never change the store by itself: an
+//! operation is proven inside a transaction that its caller commits (a ZK VM) or aborts
+//! (`generate_proof`). Verification reads nothing but the proof, the operation and the verifying
+//! keys.
+
+mod circuit;
+mod commit;
+mod keys;
+mod poseidon;
+mod statement;
+#[cfg(test)]
+mod tests;
+mod vm;
+
+pub use circuit::CircuitKind;
+pub use commit::OwnerKey;
+pub use keys::{CircuitKeys, CircuitSize, ZkKeys};
+
+use crate::capability::{Access, CapabilityManager};
+use crate::error::{Right, VmError, ZkError};
+use crate::ops::{ExecutionResult, OperationType, ResourceOperation};
+use crate::resources::ResourceManager;
+use crate::store::Txn;
+use crate::types::{ExecutionContext, OwnerId};
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::{Groth16, Proof};
+use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_snark::SNARK;
+use circuit::{TransitionCircuit, Witness};
+use commit::{fr_from_bytes, fr_to_bytes, NonceKey};
+use keys::backend;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A proof that an operation was valid, with the public inputs it was checked against: the
+/// commitments of the register versions the operation read and wrote, the operation's arguments and
+/// the ids it produced (`CircuitKind::public_inputs` names them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkProof {
+    pub operation_type: OperationType,
+    /// The Groth16 proof, compressed: 128 bytes on BN254.
+    pub proof: Vec<u8>,
+    /// Field elements, 32 little-endian bytes each, in the circuit's order.
+    pub public_inputs: Vec<[u8; 32]>,
+}
+
+/// A circuit as `generate_circuit` describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkCircuit {
+    pub operation_type: OperationType,
+    pub circuit: CircuitKind,
+    pub size: CircuitSize,
+    pub public_inputs: Vec<&'static str>,
+    /// The compressed Groth16 verifying key.
+    pub verifying_key: Vec<u8>,
+}
+
+const PROOF_MAGIC: &[u8; 8] = b"CWZKPRF1";
+const OPERATION_TYPES: [OperationType; 8] = [
+    OperationType::Create,
+    OperationType::Update,
+    OperationType::Delete,
+    OperationType::Transfer,
+    OperationType::Split,
+    OperationType::Merge,
+    OperationType::Consume,
+    OperationType::Invoke,
+];
+
+impl ZkProof {
+    /// A self-describing byte form: magic, operation type, public inputs, proof.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = PROOF_MAGIC.to_vec();
+        let op = OPERATION_TYPES.iter().position(|t| *t == self.operation_type);
+        out.push(op.expect("every operation type is listed") as u8);
+        out.push(self.public_inputs.len() as u8);
+        for input in &self.public_inputs {
+            out.extend_from_slice(input);
+        }
+        out.extend_from_slice(&(self.proof.len() as u16).to_le_bytes());
+        out.extend_from_slice(&self.proof);
+        out
+    }
+
+    /// The proof of [`ZkProof::to_bytes`]'s output; anything else is `ZkError::MalformedProof`.
+    /// (Whether the proof holds is `verify`'s business.)
+    pub fn from_bytes(bytes: &[u8]) -> Result<ZkProof, ZkError> {
+        let bad = |why: &str| ZkError::MalformedProof(why.to_string());
+        let rest = bytes
+            .strip_prefix(PROOF_MAGIC)
+            .ok_or_else(|| bad("not a Causeway proof"))?;
+        let (&op, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let operation_type = *OPERATION_TYPES
+            .get(op as usize)
+            .ok_or_else(|| bad("unknown operation type"))?;
+        let (&count, mut rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let mut public_inputs = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let (input, tail) = rest.split_first_chunk::<32>().ok_or_else(|| bad("truncated"))?;
+            public_inputs.push(*input);
+            rest = tail;
+        }
+        let (len, rest) = rest.split_first_chunk::<2>().ok_or_else(|| bad("truncated"))?;
+        let len = u16::from_le_bytes(*len) as usize;
+        if rest.len() != len {
+            return Err(bad("the proof's length does not match"));
+        }
+        Ok(ZkProof {
+            operation_type,
+            proof: rest.to_vec(),
+            public_inputs,
+        })
+    }
+}
+
+/// The prover's side of a runtime: circuit keys, the owner keys it may prove for, and the key its
+/// commitment nonces are derived from.
+pub struct Zk {
+    keys: RwLock<Arc<ZkKeys>>,
+    owners: Mutex<HashMap<OwnerId, OwnerKey>>,
+    nonces: NonceKey,
+}
+
+impl Default for Zk {
+    fn default() -> Self {
+        Zk::new()
+    }
+}
+
+impl Zk {
+    /// Keys generated on first use, no owner keys, a fresh nonce key.
+    pub fn new() -> Zk {
+        Zk {
+            keys: RwLock::new(Arc::new(ZkKeys::new())),
+            owners: Mutex::new(HashMap::new()),
+            nonces: NonceKey::generate(),
+        }
+    }
+
+    pub fn keys(&self) -> Arc<ZkKeys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Proves and verifies with `keys` from now on (for example keys loaded with `ZkKeys::load`).
+    pub fn set_keys(&self, keys: Arc<ZkKeys>) {
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    }
+
+    /// Lets this prover authorize operations on `key`'s registers; returns its owner id.
+    pub fn add_owner_key(&self, key: OwnerKey) -> OwnerId {
+        let owner = key.owner_id();
+        self.owners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(owner, key);
+        owner
+    }
+
+    fn owner_key(&self, owner: &OwnerId) -> Result<OwnerKey, ZkError> {
+        self.owners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(owner)
+            .cloned()
+            .ok_or_else(|| ZkError::MissingOwnerKey(owner.to_hex()))
+    }
+
+    /// Applies `op` inside `txn` and proves it: every check of executing it, then the `Prove` right
+    /// over every register it reads or writes, then the proof. The caller commits or aborts `txn`.
+    pub(crate) fn prove_in(
+        &self,
+        resources: &ResourceManager,
+        txn: &mut dyn Txn,
+        op: &ResourceOperation,
+        ctx: &ExecutionContext,
+    ) -> Result<(ExecutionResult, ZkProof), VmError> {
+        let transition = statement::apply(resources, txn, op, ctx)?;
+        let caps: &CapabilityManager = resources.capabilities();
+        for register in transition.inputs.iter().chain(&transition.outputs) {
+            caps.check(
+                ctx,
+                Right::Prove,
+                Access::Resource {
+                    id: &register.id,
+                    domain: &register.domain,
+                },
+            )?;
+        }
+        let authorizer = match transition.kind {
+            CircuitKind::Create => &transition.outputs[0].owner,
+            _ => &transition.inputs[0].owner,
+        };
+        let secret = self.owner_key(authorizer)?.secret();
+        let (inputs, outputs, public) = statement::statement(&transition, op, ctx, &self.nonces);
+        let keys = self.keys().get(transition.kind)?;
+        let proof = prove(
+            &keys,
+            &public,
+            Witness {
+                inputs,
+                outputs,
+                secret,
+            },
+        )?;
+        let proof = ZkProof {
+            operation_type: op.op_type(),
+            proof,
+            public_inputs: public.into_iter().map(fr_to_bytes).collect(),
+        };
+        Ok((transition.result, proof))
+    }
+
+    /// The circuit that proves `op_type`, with its keys (generated now if this is their first use).
+    pub fn circuit(&self, op_type: OperationType) -> Result<ZkCircuit, ZkError> {
+        let kind = CircuitKind::of(op_type).ok_or(ZkError::NoCircuit(op_type))?;
+        let keys = self.keys().get(kind)?;
+        Ok(ZkCircuit {
+            operation_type: op_type,
+            circuit: kind,
+            size: keys.size(),
+            public_inputs: kind.public_inputs().to_vec(),
+            verifying_key: keys.verifying_key_bytes(),
+        })
+    }
+}
+
+/// Proves `public` with `witness`, after checking that the witness satisfies the circuit (Groth16
+/// would otherwise make a proof that fails only when verified).
+pub(crate) fn prove(
+    keys: &CircuitKeys,
+    public: &[ark_bn254::Fr],
+    witness: Witness,
+) -> Result<Vec<u8>, ZkError> {
+    let circuit = || TransitionCircuit {
+        kind: keys.kind,
+        public: Some(public.to_vec()),
+        witness: Some(witness.clone()),
+    };
+    let cs = ConstraintSystem::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    circuit().generate_constraints(cs.clone()).map_err(backend)?;
+    if let Some(index) = first_unsatisfied(&cs)? {
+        return Err(ZkError::Unsatisfied {
+            circuit: keys.kind.name(),
+            constraint: format!("#{index}"),
+        });
+    }
+    let pk = keys.proving.as_ref().ok_or(ZkError::MissingKey {
+        circuit: keys.kind.name(),
+        what: "proving",
+    })?;
+    let proof = Groth16::<Bn254>::prove(pk, circuit(), &mut ark_std::rand::rngs::OsRng).map_err(backend)?;
+    let mut bytes = Vec::new();
+    proof.serialize_compressed(&mut bytes).map_err(backend)?;
+    Ok(bytes)
+}
+
+/// The index of the first constraint `cs`'s assignment violates.
+fn first_unsatisfied(cs: &ConstraintSystemRef<Fr>) -> Result<Option<usize>, ZkError> {
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()
+        .ok_or_else(|| backend("the constraint system has no matrices"))?;
+    let system = cs
+        .borrow()
+        .ok_or_else(|| backend("the constraint system is gone"))?;
+    let instance = &system.instance_assignment;
+    let witness = &system.witness_assignment;
+    let value = |row: &[(Fr, usize)]| -> Fr {
+        row.iter()
+            .map(|(coeff, var)| {
+                let v = if *var < instance.len() {
+                    instance[*var]
+                } else {
+                    witness[*var - instance.len()]
+                };
+                *coeff * v
+            })
+            .sum()
+    };
+    Ok((0..matrices.num_constraints)
+        .find(|&i| value(&matrices.a[i]) * value(&matrices.b[i]) != value(&matrices.c[i])))
+}
+
+/// Checks `proof` against `op` with `keys`: `Ok(false)` when the proof is for another operation,
+/// its public inputs were altered or it does not hold; `ZkError` when it does not decode or `op` has
+/// no circuit. Needs nothing but the verifying keys.
+pub fn verify(
+    keys: &ZkKeys,
+    op: &ResourceOperation,
+    proof: &ZkProof,
+    ctx: &ExecutionContext,
+) -> Result<bool, ZkError> {
+    let kind = CircuitKind::of(op.op_type()).ok_or(ZkError::NoCircuit(op.op_type()))?;
+    if proof.operation_type != op.op_type() {
+        return Ok(false);
+    }
+    if proof.public_inputs.len() != kind.public_inputs().len() {
+        return Err(ZkError::MalformedPublicInputs(format!(
+            "{} public inputs; the {} circuit has {}",
+            proof.public_inputs.len(),
+            kind.name(),
+            kind.public_inputs().len()
+        )));
+    }
+    let public = proof
+        .public_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            fr_from_bytes(bytes).ok_or_else(|| {
+                ZkError::MalformedPublicInputs(format!(
+                    "`{}` is not a canonical field element",
+                    kind.public_inputs()[i]
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let decoded = Proof::<Bn254>::deserialize_compressed(&proof.proof[..])
+        .map_err(|e| ZkError::MalformedProof(e.to_string()))?;
+    if decoded.compressed_size() != proof.proof.len() {
+        return Err(ZkError::MalformedProof("trailing bytes".into()));
+    }
+    if statement::fixed_inputs(op, ctx)
+        .into_iter()
+        .any(|(at, value)| public[at] != value)
+    {
+        return Ok(false);
+    }
+    let keys = keys.get(kind)?;
+    Groth16::<Bn254>::verify_with_processed_vk(&keys.prepared, &public, &decoded).map_err(backend)
+}

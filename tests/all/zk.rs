@@ -1,0 +1,438 @@
+//! Zero-knowledge proofs through the seed's `ZkVmInterface` and the ZK VM: completeness for every
+//! operation type, soundness against a proof reused for another operation, altered public inputs
+//! and flipped proof bytes, serialization of proofs and keys, and bad input. (Cheats inside the
+//! witness, which no honest prover makes, are tested against the circuits in `runtime/src/zk`.)
+
+use causeway_runtime::adapter::{CausewayAdapter, VmInterfaceFactory};
+use causeway_runtime::capability::{CapabilityManager, CapabilityTarget, Rights};
+use causeway_runtime::error::{Right, VmError, ZkError};
+use causeway_runtime::interfaces::*;
+use causeway_runtime::ops::{OperationType, ResourceOperation};
+use causeway_runtime::store::memory::MemoryStore;
+use causeway_runtime::types::*;
+use causeway_runtime::zk::{self, OwnerKey, ZkKeys, ZkProof};
+use std::sync::{Arc, OnceLock};
+
+/// One set of keys for the whole test binary (setup is the slow part).
+fn keys() -> Arc<ZkKeys> {
+    static KEYS: OnceLock<Arc<ZkKeys>> = OnceLock::new();
+    KEYS.get_or_init(|| Arc::new(ZkKeys::new())).clone()
+}
+
+struct Fixture {
+    caps: Arc<CapabilityManager>,
+    zkvm: CausewayAdapter,
+    plain: CausewayAdapter,
+    ctx: ExecutionContext,
+}
+
+fn alice() -> OwnerKey {
+    OwnerKey::from_seed(b"alice")
+}
+
+fn setup() -> Fixture {
+    let caps = Arc::new(CapabilityManager::new());
+    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
+    factory.runtime().zk().set_keys(keys());
+    let owner = factory.runtime().zk().add_owner_key(alice());
+    let ctx = caps.full_context(owner, DomainId::new("main"));
+    Fixture {
+        zkvm: factory.create_adapter(VmType::ZkVm).unwrap(),
+        plain: factory.create_adapter(VmType::Tel).unwrap(),
+        caps,
+        ctx,
+    }
+}
+
+fn gold(quantity: u128) -> ResourceData {
+    ResourceData {
+        kind: "gold".into(),
+        quantity,
+        data: b"bar".to_vec(),
+        owner: None,
+    }
+}
+
+impl Fixture {
+    fn create(&self, quantity: u128) -> ResourceId {
+        self.plain.create_resource(gold(quantity), &self.ctx).unwrap()
+    }
+
+    fn snapshot(&self) -> Vec<ResourceRegister> {
+        self.plain.list_resource_registers(None, &self.ctx).unwrap()
+    }
+
+    /// Proves `op` without executing it, checks that nothing changed, and that the proof verifies.
+    fn prove(&self, op: &ResourceOperation) -> ZkProof {
+        let before = self.snapshot();
+        let proof = self.plain.generate_proof(op, &self.ctx).unwrap();
+        assert_eq!(self.snapshot(), before, "generate_proof changed the store");
+        assert_eq!(proof.proof.len(), 128, "a compressed BN254 Groth16 proof");
+        assert!(self.plain.verify_proof(op, &proof, &self.ctx).unwrap(), "{op:?}");
+        proof
+    }
+
+    fn verifies(&self, op: &ResourceOperation, proof: &ZkProof) -> Result<bool, VmError> {
+        self.plain.verify_proof(op, proof, &self.ctx)
+    }
+}
+
+fn every_operation(f: &Fixture) -> Vec<ResourceOperation> {
+    let (a, b) = (f.create(100), f.create(50));
+    let bob = OwnerId::from_public_key(b"bob");
+    vec![
+        ResourceOperation::Create {
+            data: gold(7),
+            domain: None,
+        },
+        ResourceOperation::Update {
+            id: a,
+            data: gold(90),
+        },
+        ResourceOperation::Update {
+            id: a,
+            data: ResourceData {
+                owner: Some(bob),
+                ..gold(90)
+            },
+        },
+        ResourceOperation::Transfer {
+            id: a,
+            target: DomainId::new("vault"),
+        },
+        ResourceOperation::Split { id: a, amount: 30 },
+        ResourceOperation::Merge { a, b },
+        ResourceOperation::Consume { id: a },
+        ResourceOperation::Delete { id: b },
+    ]
+}
+
+#[test]
+fn every_operation_type_proves_and_verifies_without_changing_the_store() {
+    let f = setup();
+    for op in every_operation(&f) {
+        let proof = f.prove(&op);
+        assert_eq!(proof.operation_type, op.op_type());
+        let circuit = zk::CircuitKind::of(op.op_type()).unwrap();
+        assert_eq!(proof.public_inputs.len(), circuit.public_inputs().len());
+    }
+}
+
+#[test]
+fn a_zk_vm_proves_every_operation_it_commits_and_the_commitments_chain() {
+    let f = setup();
+    let created = f
+        .zkvm
+        .execute_operation(
+            &ResourceOperation::Create {
+                data: gold(100),
+                domain: None,
+            },
+            &f.ctx,
+        )
+        .unwrap();
+    let id = created.created[0];
+    let ops = [
+        ResourceOperation::Split { id, amount: 40 },
+        ResourceOperation::Transfer {
+            id,
+            target: DomainId::new("vault"),
+        },
+    ];
+    let results = f.zkvm.execute_batch(&ops, &f.ctx).unwrap();
+    let create_proof = created.proof.as_ref().unwrap();
+    let split_proof = results[0].proof.as_ref().unwrap();
+    let transfer_proof = results[1].proof.as_ref().unwrap();
+    // Anyone with the verifying keys checks each committed operation against its proof.
+    assert!(zk::verify(&keys(), &ops[0], split_proof, &f.ctx).unwrap());
+    assert!(zk::verify(&keys(), &ops[1], transfer_proof, &f.ctx).unwrap());
+    let create_op = ResourceOperation::Create {
+        data: gold(100),
+        domain: None,
+    };
+    assert!(zk::verify(&keys(), &create_op, create_proof, &f.ctx).unwrap());
+    // Each version's commitment is the one the previous proof produced.
+    assert_eq!(split_proof.public_inputs[0], create_proof.public_inputs[0]);
+    assert_eq!(transfer_proof.public_inputs[0], split_proof.public_inputs[1]);
+    let r = f.plain.get_resource_register(&id, &f.ctx).unwrap().unwrap();
+    assert_eq!((r.quantity, r.domain.0.as_str()), (60, "vault"));
+
+    // The resource-level methods prove too, and what cannot be proven is not committed.
+    let created = f.zkvm.create_resource(gold(5), &f.ctx).unwrap();
+    let before = f.snapshot();
+    let foreign = f
+        .plain
+        .create_resource(
+            ResourceData {
+                owner: Some(OwnerId::from_public_key(b"carol")),
+                ..gold(5)
+            },
+            &f.ctx,
+        )
+        .unwrap();
+    let before_batch = f.snapshot();
+    let batch = [
+        ResourceOperation::Consume { id: created },
+        ResourceOperation::Consume { id: foreign },
+    ];
+    let err = f.zkvm.execute_batch(&batch, &f.ctx).unwrap_err();
+    let debug = format!("{err:?}");
+    assert!(
+        debug.contains("index: 1") && debug.contains("MissingOwnerKey"),
+        "{debug}"
+    );
+    assert_eq!(f.snapshot(), before_batch);
+    assert_ne!(before, before_batch);
+    // A ZK VM refuses to change registers in ways it cannot prove.
+    let mut r = f.plain.get_resource_register(&created, &f.ctx).unwrap().unwrap();
+    r.quantity = 1;
+    assert!(f.zkvm.update_resource_register(&r, &f.ctx).is_err());
+    let invoke = ResourceOperation::Invoke {
+        program: "p".into(),
+        function: "main".into(),
+        args: vec![],
+    };
+    assert!(matches!(
+        f.zkvm.execute_operation(&invoke, &f.ctx),
+        Err(VmError::ZkError(ZkError::NoCircuit(OperationType::Invoke)))
+    ));
+}
+
+#[test]
+fn a_proof_does_not_verify_for_another_operation() {
+    let f = setup();
+    let (a, b) = (f.create(100), f.create(100));
+    let transfer = ResourceOperation::Transfer {
+        id: a,
+        target: DomainId::new("vault"),
+    };
+    let proof = f.prove(&transfer);
+    let others = [
+        ResourceOperation::Transfer {
+            id: b,
+            target: DomainId::new("vault"),
+        },
+        ResourceOperation::Transfer {
+            id: a,
+            target: DomainId::new("elsewhere"),
+        },
+        ResourceOperation::Consume { id: a },
+    ];
+    for other in &others {
+        assert!(!f.verifies(other, &proof).unwrap(), "{other:?}");
+    }
+    // The same transfer with the other operation type's label, and a split of another amount.
+    let relabelled = ZkProof {
+        operation_type: OperationType::Consume,
+        ..proof.clone()
+    };
+    assert!(!f.verifies(&transfer, &relabelled).unwrap());
+    let split = f.prove(&ResourceOperation::Split { id: a, amount: 10 });
+    assert!(!f
+        .verifies(&ResourceOperation::Split { id: a, amount: 11 }, &split)
+        .unwrap());
+}
+
+#[test]
+fn altered_public_inputs_and_flipped_proof_bytes_do_not_verify() {
+    let f = setup();
+    let id = f.create(100);
+    let op = ResourceOperation::Split { id, amount: 25 };
+    let proof = f.prove(&op);
+    for slot in 0..proof.public_inputs.len() {
+        let mut altered = proof.clone();
+        // The low byte, so that the value stays a canonical field element.
+        altered.public_inputs[slot][0] ^= 1;
+        assert!(!f.verifies(&op, &altered).unwrap(), "public input {slot} altered");
+    }
+    let mut refused = 0;
+    for byte in 0..proof.proof.len() {
+        let mut flipped = proof.clone();
+        flipped.proof[byte] ^= 1 << (byte % 8);
+        match f.verifies(&op, &flipped) {
+            Ok(false) => refused += 1,
+            Err(VmError::ZkError(ZkError::MalformedProof(_))) => {}
+            other => panic!("byte {byte} flipped: {other:?}"),
+        }
+    }
+    assert!(
+        refused > 0,
+        "every flipped proof failed to decode: none was checked"
+    );
+}
+
+#[test]
+fn proofs_round_trip_and_bad_bytes_are_zk_errors() {
+    let f = setup();
+    let id = f.create(100);
+    let op = ResourceOperation::Consume { id };
+    let proof = f.prove(&op);
+    let bytes = proof.to_bytes();
+    assert_eq!(ZkProof::from_bytes(&bytes).unwrap(), proof);
+    for cut in 0..bytes.len() {
+        assert!(ZkProof::from_bytes(&bytes[..cut]).is_err(), "truncated at {cut}");
+    }
+    assert!(ZkProof::from_bytes(b"not a proof at all").is_err());
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(ZkProof::from_bytes(&long).is_err());
+
+    let zk_error = |proof: &ZkProof| match f.verifies(&op, proof) {
+        Err(VmError::ZkError(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let mut short = proof.clone();
+    short.proof.truncate(100);
+    assert!(matches!(zk_error(&short), ZkError::MalformedProof(_)));
+    let mut garbage = proof.clone();
+    garbage.proof = vec![0xff; 128];
+    assert!(matches!(zk_error(&garbage), ZkError::MalformedProof(_)));
+    let mut missing = proof.clone();
+    missing.public_inputs.pop();
+    assert!(matches!(zk_error(&missing), ZkError::MalformedPublicInputs(_)));
+    let mut huge = proof.clone();
+    huge.public_inputs[0] = [0xff; 32];
+    assert!(matches!(zk_error(&huge), ZkError::MalformedPublicInputs(_)));
+}
+
+#[test]
+fn what_cannot_be_proven_is_an_error_not_a_proof() {
+    let f = setup();
+    let foreign = f
+        .plain
+        .create_resource(
+            ResourceData {
+                owner: Some(OwnerId::from_public_key(b"carol")),
+                ..gold(5)
+            },
+            &f.ctx,
+        )
+        .unwrap();
+    let prove = |op: ResourceOperation, ctx: &ExecutionContext| f.plain.generate_proof(&op, ctx).unwrap_err();
+    assert!(matches!(
+        prove(ResourceOperation::Consume { id: foreign }, &f.ctx),
+        VmError::ZkError(ZkError::MissingOwnerKey(_))
+    ));
+    let id = f.create(10);
+    // The operation's own rules come first: an invalid split is the resource error.
+    assert!(matches!(
+        prove(ResourceOperation::Split { id, amount: 11 }, &f.ctx),
+        VmError::ResourceError(_)
+    ));
+    // Proving needs the `prove` right; executing rights alone are not enough.
+    let no_prove = f.caps.context(
+        f.ctx.caller,
+        f.ctx.domain.clone(),
+        Rights::of(&[
+            Right::Read,
+            Right::Write,
+            Right::Create,
+            Right::Delete,
+            Right::Transfer,
+        ]),
+    );
+    match prove(ResourceOperation::Consume { id }, &no_prove) {
+        VmError::CapabilityError(e) => assert!(
+            e.to_string().contains("Prove") || e.to_string().contains("prove"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(f
+        .plain
+        .generate_circuit(OperationType::Transfer, &no_prove)
+        .is_err());
+    let only_prove = f
+        .caps
+        .context(f.ctx.caller, f.ctx.domain.clone(), Rights::of(&[Right::Prove]));
+    assert!(matches!(
+        prove(ResourceOperation::Consume { id }, &only_prove),
+        VmError::CapabilityError(_)
+    ));
+    let _ = CapabilityTarget::Any;
+}
+
+#[test]
+fn circuits_describe_themselves() {
+    let f = setup();
+    for op_type in [
+        OperationType::Create,
+        OperationType::Update,
+        OperationType::Transfer,
+        OperationType::Split,
+        OperationType::Merge,
+        OperationType::Consume,
+        OperationType::Delete,
+    ] {
+        let circuit = f.plain.generate_circuit(op_type, &f.ctx).unwrap();
+        assert!(circuit.size.constraints > 500, "{op_type:?}: {:?}", circuit.size);
+        assert_eq!(circuit.size.instance_variables, circuit.public_inputs.len() + 1);
+        assert!(!circuit.verifying_key.is_empty());
+    }
+    assert!(matches!(
+        f.plain.generate_circuit(OperationType::Invoke, &f.ctx),
+        Err(VmError::ZkError(ZkError::NoCircuit(OperationType::Invoke)))
+    ));
+}
+
+#[test]
+fn keys_saved_to_files_verify_in_a_fresh_key_set_and_bad_files_are_refused() {
+    let f = setup();
+    let id = f.create(100);
+    let op = ResourceOperation::Transfer {
+        id,
+        target: DomainId::new("vault"),
+    };
+    let proof = f.prove(&op);
+    let dir = tempfile::tempdir().unwrap();
+    keys().save(dir.path()).unwrap();
+
+    // A verifier with only the verifying keys.
+    for kind in zk::CircuitKind::ALL {
+        std::fs::remove_file(dir.path().join(format!("{}.pk", kind.name()))).unwrap();
+    }
+    let verifier = ZkKeys::load(dir.path()).unwrap();
+    assert!(zk::verify(&verifier, &op, &proof, &f.ctx).unwrap());
+    // It cannot prove, and it never makes keys of its own.
+    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), f.caps.clone());
+    factory.runtime().zk().set_keys(Arc::new(verifier));
+    factory.runtime().zk().add_owner_key(alice());
+    let adapter = factory.create_adapter(VmType::ZkVm).unwrap();
+    let create = ResourceOperation::Create {
+        data: gold(1),
+        domain: None,
+    };
+    assert!(matches!(
+        adapter.generate_proof(&create, &f.ctx),
+        Err(VmError::ZkError(ZkError::MissingKey { what: "proving", .. }))
+    ));
+    // Keys of other setups do not verify this proof.
+    assert!(!zk::verify(&ZkKeys::new(), &op, &proof, &f.ctx).unwrap());
+
+    let vk = dir.path().join("transfer.vk");
+    let good = std::fs::read(&vk).unwrap();
+    let refuse = |bytes: &[u8], what: &str| {
+        std::fs::write(&vk, bytes).unwrap();
+        match ZkKeys::load(dir.path()) {
+            Err(ZkError::KeyFile { path, .. }) => assert!(path.ends_with("transfer.vk"), "{what}: {path}"),
+            other => panic!("{what}: {:?}", other.map(|_| ())),
+        }
+    };
+    refuse(&good[..good.len() - 1], "truncated");
+    refuse(&[good.as_slice(), &[0]].concat(), "trailing byte");
+    refuse(b"CWZKKEY1", "header only");
+    let mut magic = good.clone();
+    magic[0] ^= 1;
+    refuse(&magic, "foreign magic");
+    refuse(
+        &std::fs::read(dir.path().join("split.vk")).unwrap(),
+        "another circuit's key",
+    );
+    let mut corrupt = good.clone();
+    let last = corrupt.len() - 5;
+    corrupt[last] ^= 0x55;
+    refuse(&corrupt, "corrupted point");
+    std::fs::write(&vk, &good).unwrap();
+    std::fs::remove_file(&vk).unwrap();
+    assert!(matches!(ZkKeys::load(dir.path()), Err(ZkError::KeyFile { .. })));
+}

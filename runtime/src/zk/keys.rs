@@ -11,9 +11,11 @@
 
 use super::circuit::{CircuitKind, TransitionCircuit};
 use crate::error::ZkError;
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey};
-use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
+use ark_relations::r1cs::{
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use sha2::{Digest, Sha256};
@@ -34,6 +36,9 @@ pub struct CircuitKeys {
     pub(crate) verifying: VerifyingKey<Bn254>,
     pub(crate) prepared: PreparedVerifyingKey<Bn254>,
     pub(crate) size: CircuitSize,
+    /// The R1CS matrices, the same for every proof of the circuit: proving reuses them instead of
+    /// synthesizing them again.
+    pub(crate) matrices: ConstraintMatrices<Fr>,
 }
 
 /// The size of a circuit's constraint system (after Groth16's linear-combination inlining).
@@ -66,12 +71,14 @@ impl CircuitKeys {
             )));
         }
         let prepared = Groth16::<Bn254>::process_vk(&verifying).map_err(backend)?;
+        let (size, matrices) = shape(kind)?;
         Ok(CircuitKeys {
             kind,
             proving,
             verifying,
             prepared,
-            size: circuit_size(kind)?,
+            size,
+            matrices,
         })
     }
 
@@ -105,7 +112,8 @@ pub(crate) fn backend(e: impl std::fmt::Display) -> ZkError {
     ZkError::Backend(e.to_string())
 }
 
-fn circuit_size(kind: CircuitKind) -> Result<CircuitSize, ZkError> {
+/// The size and matrices of `kind`'s constraint system, as Groth16's setup and prover see it.
+pub(crate) fn shape(kind: CircuitKind) -> Result<(CircuitSize, ConstraintMatrices<Fr>), ZkError> {
     let cs = ConstraintSystem::new_ref();
     cs.set_mode(SynthesisMode::Setup);
     cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -117,11 +125,15 @@ fn circuit_size(kind: CircuitKind) -> Result<CircuitSize, ZkError> {
     .generate_constraints(cs.clone())
     .map_err(backend)?;
     cs.finalize();
-    Ok(CircuitSize {
+    let size = CircuitSize {
         constraints: cs.num_constraints(),
         witness_variables: cs.num_witness_variables(),
         instance_variables: cs.num_instance_variables(),
-    })
+    };
+    let matrices = cs
+        .to_matrices()
+        .ok_or_else(|| backend("setup synthesis made no matrices"))?;
+    Ok((size, matrices))
 }
 
 /// The keys of all six circuits: made on first use, or loaded from files.

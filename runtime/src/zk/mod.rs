@@ -27,8 +27,11 @@ use crate::resources::ResourceManager;
 use crate::store::Txn;
 use crate::types::{ExecutionContext, OwnerId};
 use ark_bn254::{Bn254, Fr};
+use ark_ff::UniformRand;
 use ark_groth16::{Groth16, Proof};
-use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal};
+use ark_relations::r1cs::{
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use circuit::{TransitionCircuit, Witness};
@@ -230,21 +233,16 @@ impl Zk {
 }
 
 /// Proves `public` with `witness`, after checking that the witness satisfies the circuit (Groth16
-/// would otherwise make a proof that fails only when verified).
-pub(crate) fn prove(
-    keys: &CircuitKeys,
-    public: &[ark_bn254::Fr],
-    witness: Witness,
-) -> Result<Vec<u8>, ZkError> {
-    let circuit = || TransitionCircuit {
+/// would otherwise make a proof that fails only when verified). The circuit is synthesized once, for
+/// its assignment only: the matrices are the keys'.
+pub(crate) fn prove(keys: &CircuitKeys, public: &[Fr], witness: Witness) -> Result<Vec<u8>, ZkError> {
+    let circuit = TransitionCircuit {
         kind: keys.kind,
         public: Some(public.to_vec()),
-        witness: Some(witness.clone()),
+        witness: Some(witness),
     };
-    let cs = ConstraintSystem::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    circuit().generate_constraints(cs.clone()).map_err(backend)?;
-    if let Some(index) = first_unsatisfied(&cs)? {
+    let (assignment, num_inputs) = assign(circuit)?;
+    if let Some(index) = first_unsatisfied(&keys.matrices, &assignment) {
         return Err(ZkError::Unsatisfied {
             circuit: keys.kind.name(),
             constraint: format!("#{index}"),
@@ -254,37 +252,46 @@ pub(crate) fn prove(
         circuit: keys.kind.name(),
         what: "proving",
     })?;
-    let proof = Groth16::<Bn254>::prove(pk, circuit(), &mut ark_std::rand::rngs::OsRng).map_err(backend)?;
+    let rng = &mut ark_std::rand::rngs::OsRng;
+    let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        pk,
+        Fr::rand(rng),
+        Fr::rand(rng),
+        &keys.matrices,
+        num_inputs,
+        keys.matrices.num_constraints,
+        &assignment,
+    )
+    .map_err(backend)?;
     let mut bytes = Vec::new();
     proof.serialize_compressed(&mut bytes).map_err(backend)?;
     Ok(bytes)
 }
 
-/// The index of the first constraint `cs`'s assignment violates.
-fn first_unsatisfied(cs: &ConstraintSystemRef<Fr>) -> Result<Option<usize>, ZkError> {
-    cs.finalize();
-    let matrices = cs
-        .to_matrices()
-        .ok_or_else(|| backend("the constraint system has no matrices"))?;
+/// The values of `circuit`'s variables (the constant 1, the public inputs, then the witnesses) and
+/// how many of them are instance variables.
+fn assign(circuit: TransitionCircuit) -> Result<(Vec<Fr>, usize), ZkError> {
+    let cs = ConstraintSystem::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+    });
+    circuit.generate_constraints(cs.clone()).map_err(backend)?;
     let system = cs
         .borrow()
         .ok_or_else(|| backend("the constraint system is gone"))?;
-    let instance = &system.instance_assignment;
-    let witness = &system.witness_assignment;
-    let value = |row: &[(Fr, usize)]| -> Fr {
-        row.iter()
-            .map(|(coeff, var)| {
-                let v = if *var < instance.len() {
-                    instance[*var]
-                } else {
-                    witness[*var - instance.len()]
-                };
-                *coeff * v
-            })
-            .sum()
-    };
-    Ok((0..matrices.num_constraints)
-        .find(|&i| value(&matrices.a[i]) * value(&matrices.b[i]) != value(&matrices.c[i])))
+    let mut assignment = system.instance_assignment.clone();
+    let num_inputs = assignment.len();
+    assignment.extend_from_slice(&system.witness_assignment);
+    Ok((assignment, num_inputs))
+}
+
+/// The index of the first constraint of `matrices` that `assignment` violates.
+fn first_unsatisfied(matrices: &ConstraintMatrices<Fr>, assignment: &[Fr]) -> Option<usize> {
+    let value =
+        |row: &[(Fr, usize)]| -> Fr { row.iter().map(|(coeff, var)| *coeff * assignment[*var]).sum() };
+    (0..matrices.num_constraints)
+        .find(|&i| value(&matrices.a[i]) * value(&matrices.b[i]) != value(&matrices.c[i]))
 }
 
 /// Checks `proof` against `op` with `keys`: `Ok(false)` when the proof is for another operation,

@@ -5,12 +5,13 @@
 
 use super::circuit::{CircuitKind, TransitionCircuit, Witness};
 use super::commit::{owner_field, NonceKey, OwnerKey};
+use super::keys::shape;
 use super::statement::{statement, Transition};
+use super::{assign, first_unsatisfied};
 use crate::ops::ResourceOperation;
 use crate::types::*;
 use ark_bn254::Fr;
 use ark_ff::{Field, One};
-use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
 
 struct Case {
     kind: CircuitKind,
@@ -20,15 +21,14 @@ struct Case {
 
 impl Case {
     fn satisfied(&self) -> bool {
-        let cs = ConstraintSystem::new_ref();
-        TransitionCircuit {
+        let (_, matrices) = shape(self.kind).unwrap();
+        let (assignment, _) = assign(TransitionCircuit {
             kind: self.kind,
             public: Some(self.public.clone()),
             witness: Some(self.witness.clone()),
-        }
-        .generate_constraints(cs.clone())
+        })
         .unwrap();
-        super::first_unsatisfied(&cs).unwrap().is_none()
+        first_unsatisfied(&matrices, &assignment).is_none()
     }
 
     /// Recomputes the commitments from the (altered) openings.
@@ -275,4 +275,23 @@ fn create_update_and_consume_keep_to_their_operation() {
     });
     update().refuses("a move to another domain", |w| w.outputs[0].domain += Fr::one());
     consume().refuses("another register", |w| w.inputs[0].id += Fr::one());
+}
+
+#[test]
+fn an_unsatisfied_witness_is_an_error_not_a_proof() {
+    let keys = super::ZkKeys::new().get(CircuitKind::Transfer).unwrap();
+    let honest = transfer();
+    assert_eq!(
+        super::prove(&keys, &honest.public, honest.witness).unwrap().len(),
+        128
+    );
+    let mut cheat = transfer();
+    cheat.witness.outputs[0].quantity += Fr::one();
+    let cheat = cheat.recommit();
+    match super::prove(&keys, &cheat.public, cheat.witness) {
+        Err(crate::error::ZkError::Unsatisfied {
+            circuit: "transfer", ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
 }

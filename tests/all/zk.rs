@@ -4,7 +4,7 @@
 //! witness, which no honest prover makes, are tested against the circuits in `runtime/src/zk`.)
 
 use causeway_runtime::adapter::{CausewayAdapter, VmInterfaceFactory};
-use causeway_runtime::capability::{CapabilityManager, CapabilityTarget, Rights};
+use causeway_runtime::capability::{CapabilityManager, Rights};
 use causeway_runtime::error::{Right, VmError, ZkError};
 use causeway_runtime::interfaces::*;
 use causeway_runtime::ops::{OperationType, ResourceOperation};
@@ -349,7 +349,6 @@ fn what_cannot_be_proven_is_an_error_not_a_proof() {
         prove(ResourceOperation::Consume { id }, &only_prove),
         VmError::CapabilityError(_)
     ));
-    let _ = CapabilityTarget::Any;
 }
 
 #[test]
@@ -435,4 +434,66 @@ fn keys_saved_to_files_verify_in_a_fresh_key_set_and_bad_files_are_refused() {
     std::fs::write(&vk, &good).unwrap();
     std::fs::remove_file(&vk).unwrap();
     assert!(matches!(ZkKeys::load(dir.path()), Err(ZkError::KeyFile { .. })));
+}
+
+/// Where `verifier_process` finds its keys, proof and operation.
+const VERIFIER_DIR: &str = "CAUSEWAY_ZK_VERIFIER_DIR";
+
+#[test]
+fn another_process_verifies_with_the_saved_verifying_keys() {
+    let f = setup();
+    let id = f.create(100);
+    let op = ResourceOperation::Transfer {
+        id,
+        target: DomainId::new("vault"),
+    };
+    let proof = f.prove(&op);
+    let dir = tempfile::tempdir().unwrap();
+    keys().save(dir.path()).unwrap();
+    for kind in zk::CircuitKind::ALL {
+        std::fs::remove_file(dir.path().join(format!("{}.pk", kind.name()))).unwrap();
+    }
+    std::fs::write(dir.path().join("operation"), format!("{} vault", id.to_hex())).unwrap();
+    let verdict = |proof: &ZkProof| {
+        std::fs::write(dir.path().join("proof"), proof.to_bytes()).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["zk::verifier_process", "--exact", "--ignored", "--nocapture"])
+            .env(VERIFIER_DIR, dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout.lines().find_map(|l| l.strip_prefix("verdict: "));
+        line.map(|v| v == "true")
+            .unwrap_or_else(|| panic!("no verdict in {stdout}"))
+    };
+    assert!(verdict(&proof));
+    let mut altered = proof.clone();
+    altered.public_inputs[1][0] ^= 1;
+    assert!(!verdict(&altered));
+}
+
+/// The other process of `another_process_verifies_with_the_saved_verifying_keys`: it holds nothing
+/// but the files in `$CAUSEWAY_ZK_VERIFIER_DIR`.
+#[test]
+#[ignore = "runs only as the verifier process of another test"]
+fn verifier_process() {
+    let Some(dir) = std::env::var_os(VERIFIER_DIR) else {
+        return;
+    };
+    let dir = std::path::Path::new(&dir);
+    let keys = ZkKeys::load(dir).unwrap();
+    let proof = ZkProof::from_bytes(&std::fs::read(dir.join("proof")).unwrap()).unwrap();
+    let operation = std::fs::read_to_string(dir.join("operation")).unwrap();
+    let (id, target) = operation.split_once(' ').unwrap();
+    let op = ResourceOperation::Transfer {
+        id: ResourceId::from_hex(id).unwrap(),
+        target: DomainId::new(target),
+    };
+    let ctx = CapabilityManager::new().context(OwnerId([0; 32]), DomainId::new("anywhere"), Rights::NONE);
+    println!("verdict: {}", zk::verify(&keys, &op, &proof, &ctx).unwrap());
 }

@@ -46,6 +46,6 @@ pub fn load(
     let module = layout.module(&elf);
     Ok(GuestProgram {
         module,
-        translator: lift::Translator::new(layout),
+        translator: lift::Translator::new(layout, &elf.symbols),
     })
 }

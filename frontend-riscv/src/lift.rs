@@ -52,13 +52,43 @@ pub fn region_signature() -> Signature {
 }
 
 /// Translates regions of one program's code.
+/// The longest symbol name a region name keeps.
+const MAX_REGION_NAME: usize = 200;
+
 pub struct Translator {
     layout: Layout,
+    /// The ELF's function symbols with a size, sorted by address: they name regions.
+    functions: Vec<crate::elf::Symbol>,
 }
 
 impl Translator {
-    pub fn new(layout: Layout) -> Translator {
-        Translator { layout }
+    pub fn new(layout: Layout, symbols: &[crate::elf::Symbol]) -> Translator {
+        let mut functions: Vec<_> = symbols
+            .iter()
+            .filter(|s| s.is_function && s.size > 0)
+            .cloned()
+            .collect();
+        functions.sort_by_key(|s| s.addr);
+        Translator { layout, functions }
+    }
+
+    /// The name of the region at `pc`: `FUNCTION` at a function symbol's address, `FUNCTION+0xOFF`
+    /// inside one, `pc_HEX` elsewhere (profilers and disassembly show it).
+    pub fn region_name(&self, pc: u64) -> String {
+        let at = self.functions.partition_point(|s| s.addr <= pc);
+        let symbol = |s: &crate::elf::Symbol| {
+            // Symbols come from the guest: keep a hostile one from making every name huge.
+            let mut end = s.name.len().min(MAX_REGION_NAME);
+            while !s.name.is_char_boundary(end) {
+                end -= 1;
+            }
+            s.name[..end].to_string()
+        };
+        match at.checked_sub(1).map(|i| &self.functions[i]) {
+            Some(s) if pc == s.addr => symbol(s),
+            Some(s) if pc - s.addr < s.size => format!("{}+{:#x}", symbol(s), pc - s.addr),
+            _ => format!("pc_{pc:x}"),
+        }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -71,7 +101,7 @@ impl Translator {
         let entry = self.layout.slot_pc(slot);
         let code = self.discover(entry);
         let flow = Flow::analyze(&code, entry);
-        RegionBuilder::new(self, &code, flow).build(entry)
+        RegionBuilder::new(self, &code, flow, entry).build(entry)
     }
 
     fn decode_at(&self, pc: u64) -> Option<Decoded> {
@@ -99,13 +129,12 @@ struct RegionBuilder<'a> {
 }
 
 impl<'a> RegionBuilder<'a> {
-    fn new(t: &'a Translator, found: &'a RegionCode<'a>, flow: Flow) -> RegionBuilder<'a> {
+    fn new(t: &'a Translator, found: &'a RegionCode<'a>, flow: Flow, entry: u64) -> RegionBuilder<'a> {
         let xty = match t.layout.xlen {
             Xlen::X32 => Type::I32,
             Xlen::X64 => Type::I64,
         };
-        let entry = t.layout.wrap_pc(*found.leaders.first().unwrap_or(&0));
-        let mut b = FunctionBuilder::new(format!("pc_{entry:x}"), region_signature());
+        let mut b = FunctionBuilder::new(t.region_name(entry), region_signature());
         let regs = (0..32).map(|_| b.var(xty)).collect();
         let sink = b.var(xty);
         RegionBuilder {

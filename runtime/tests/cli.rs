@@ -285,3 +285,39 @@ fn an_oversized_file_is_refused_before_it_is_read() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit"));
 }
+
+#[test]
+fn perf_map_names_the_guest_code_the_run_compiled() {
+    let tel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tel/spec/closures.tel");
+    for (file, wants) in [
+        (
+            guest("rv64imac", "hello.elf"),
+            ["causeway::riscv_run", "causeway::_start"],
+        ),
+        (tel, ["causeway::flow_main", "causeway::trampoline"]),
+    ] {
+        let child = bin()
+            .args(["run", "--perf-map"])
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", file.display());
+        let text = std::fs::read_to_string(&map).unwrap();
+        std::fs::remove_file(&map).unwrap();
+        for want in wants {
+            assert!(
+                text.lines().any(|l| l.contains(want)),
+                "{want} missing from {text}"
+            );
+        }
+        for line in text.lines() {
+            let fields: Vec<&str> = line.splitn(3, ' ').collect();
+            assert_eq!(fields.len(), 3, "{line}");
+            assert!(u64::from_str_radix(fields[0], 16).is_ok_and(|a| a > 0), "{line}");
+            assert!(u64::from_str_radix(fields[1], 16).is_ok_and(|s| s > 0), "{line}");
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod embed;
 mod hostile;
 mod lifecycle;
 mod malformed;
+mod perf_map;
 mod resources;
 mod riscv;
 mod riscv_random;

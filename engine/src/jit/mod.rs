@@ -8,6 +8,7 @@
 
 pub mod code;
 pub mod lower;
+pub mod perf_map;
 pub mod vmctx;
 
 use crate::ir::{self, FuncId, Module, Signature, SourceLoc, TrapCode as IrTrap};
@@ -497,12 +498,52 @@ impl CompiledModule {
         for i in 0..cm.patches.len() {
             cm.patch(i, false)?;
         }
+        perf_map::record(|| cm.symbols());
         Ok(cm)
     }
 
     /// Native address of a function's body.
     pub fn func_addr(&self, f: FuncId) -> usize {
         self.code.base() + self.funcs[f.0 as usize].offset
+    }
+
+    /// Size in bytes of a function's body (padding excluded).
+    pub fn func_size(&self, f: FuncId) -> usize {
+        self.funcs[f.0 as usize].len
+    }
+
+    /// Every function and entry trampoline of this code with its address, size and a name for
+    /// profilers: `causeway::FUNCTION` and `causeway::trampoline(SIGNATURE)`.
+    pub fn symbols(&self) -> Vec<perf_map::CodeSymbol> {
+        let funcs = self
+            .module
+            .funcs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| perf_map::CodeSymbol {
+                addr: self.code.base() + self.funcs[i].offset,
+                size: self.funcs[i].len,
+                name: format!("causeway::{}", f.name),
+            });
+        let trampolines = self
+            .trampolines
+            .iter()
+            .map(|(sig, &offset)| perf_map::CodeSymbol {
+                addr: self.code.base() + offset,
+                // A trampoline runs to the next piece of code (or the end of this code).
+                size: self.next_piece_after(offset) - offset,
+                name: format!("causeway::trampoline {}", ir::print::print_signature(sig)),
+            });
+        funcs.chain(trampolines).collect()
+    }
+
+    fn next_piece_after(&self, offset: usize) -> usize {
+        let starts = self
+            .funcs
+            .iter()
+            .map(|f| f.offset)
+            .chain(self.trampolines.values().copied());
+        starts.filter(|&o| o > offset).min().unwrap_or(self.code.len())
     }
 
     /// Native address of the entry trampoline for `sig`.

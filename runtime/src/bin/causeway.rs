@@ -46,6 +46,20 @@ struct ExecArgs {
     /// The domain the program runs in.
     #[arg(long, default_value = "local")]
     domain: String,
+    /// Write the perf map /tmp/perf-PID.map (every function the JIT compiles, with its address, size
+    /// and name), so that `perf report` names guest code.
+    #[arg(long)]
+    perf_map: bool,
+}
+
+impl ExecArgs {
+    /// Starts what the flags ask for before anything is compiled.
+    fn start(&self) -> Result<(), String> {
+        if self.perf_map {
+            causeway_engine::jit::perf_map::enable().map_err(|e| format!("--perf-map: {e}"))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -215,6 +229,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
             }
             let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
+            exec.start()?;
             if bytes.starts_with(b"\x7fELF") {
                 if !args.is_empty() {
                     return Err(format!("{file}: --arg is for TEL programs"));
@@ -275,6 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             exec,
         } => {
             let text = read(&file)?;
+            exec.start()?;
             let opts = RunIrOptions {
                 function: func,
                 args,

@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proof: {} bytes, plus {} public inputs of 32 bytes ({} bytes serialized)",
         proof.proof.len(),
         proof.public_inputs.len(),
-        proof.to_bytes().len()
+        proof.to_bytes()?.len()
     );
 
     // The verifier: only the verifying keys, from files, and the proof's bytes.
@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let verifier = ZkKeys::load(&dir)?;
     std::fs::remove_dir_all(&dir)?;
-    let received = ZkProof::from_bytes(&proof.to_bytes())?;
+    let received = ZkProof::from_bytes(&proof.to_bytes()?)?;
 
     let started = Instant::now();
     let valid = zk::verify(&verifier, &transfer, &received, &ctx)?;

@@ -251,6 +251,12 @@ pub enum ZkError {
         circuit: &'static str,
         constraint: String,
     },
+    #[error("owner {0} is not a canonical field element, so no proof can name it (owners with a `zk::OwnerKey` always are)")]
+    NonCanonicalOwner(String),
+    #[error("only the owner proves an operation on a register: the context's caller is {caller}, the register's owner {owner}")]
+    NotOwner { caller: String, owner: String },
+    #[error("the proof is too large to serialize: {0}")]
+    TooLarge(String),
     #[error("the proof does not decode: {0}")]
     MalformedProof(String),
     #[error("the public inputs do not decode: {0}")]

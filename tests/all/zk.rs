@@ -79,7 +79,7 @@ impl Fixture {
 
 fn every_operation(f: &Fixture) -> Vec<ResourceOperation> {
     let (a, b) = (f.create(100), f.create(50));
-    let bob = OwnerId::from_public_key(b"bob");
+    let bob = OwnerKey::from_seed(b"bob").owner_id();
     vec![
         ResourceOperation::Create {
             data: gold(7),
@@ -178,7 +178,7 @@ fn a_zk_vm_proves_every_operation_it_commits_and_the_commitments_chain() {
     let err = f.zkvm.execute_batch(&batch, &f.ctx).unwrap_err();
     let debug = format!("{err:?}");
     assert!(
-        debug.contains("index: 1") && debug.contains("MissingOwnerKey"),
+        debug.contains("index: 1") && debug.contains("NotOwner"),
         "{debug}"
     );
     assert_eq!(f.snapshot(), before_batch);
@@ -221,6 +221,15 @@ fn a_proof_does_not_verify_for_another_operation() {
     for other in &others {
         assert!(!f.verifies(other, &proof).unwrap(), "{other:?}");
     }
+    // A consume proof does not verify as the delete of the same register, nor the reverse.
+    let consume = f.prove(&ResourceOperation::Consume { id: b });
+    let relabelled = ZkProof {
+        operation_type: OperationType::Delete,
+        ..consume.clone()
+    };
+    assert!(!f
+        .verifies(&ResourceOperation::Delete { id: b }, &relabelled)
+        .unwrap());
     // The same transfer with the other operation type's label, and a split of another amount.
     let relabelled = ZkProof {
         operation_type: OperationType::Consume,
@@ -231,6 +240,43 @@ fn a_proof_does_not_verify_for_another_operation() {
     assert!(!f
         .verifies(&ResourceOperation::Split { id: a, amount: 11 }, &split)
         .unwrap());
+}
+
+#[test]
+fn a_proof_is_about_the_versions_it_read() {
+    let f = setup();
+    let id = f.create(100);
+    let transfer = ResourceOperation::Transfer {
+        id,
+        target: DomainId::new("vault"),
+    };
+    let proof = f.prove(&transfer);
+    f.plain.update_resource(&id, gold(99), &f.ctx).unwrap();
+    // Still a valid proof about the version it read, but no longer about the register as it is.
+    assert!(zk::verify(&keys(), &transfer, &proof, &f.ctx).unwrap());
+    assert!(!f.verifies(&transfer, &proof).unwrap());
+    // Only the owner proves, and owners named in operations must be canonical field elements.
+    let bob = f
+        .caps
+        .full_context(OwnerKey::from_seed(b"bob").owner_id(), f.ctx.domain.clone());
+    assert!(matches!(
+        f.plain.generate_proof(&transfer, &bob),
+        Err(VmError::ZkError(ZkError::NotOwner { .. }))
+    ));
+    let aliased = OwnerId([0xff; 32]);
+    let give = |owner| ResourceOperation::Update {
+        id,
+        data: ResourceData {
+            owner: Some(owner),
+            ..gold(99)
+        },
+    };
+    assert!(matches!(
+        f.plain.generate_proof(&give(aliased), &f.ctx),
+        Err(VmError::ZkError(ZkError::NonCanonicalOwner(_)))
+    ));
+    let to_bob = f.prove(&give(OwnerKey::from_seed(b"bob").owner_id()));
+    assert!(!f.verifies(&give(aliased), &to_bob).unwrap());
 }
 
 #[test]
@@ -267,7 +313,7 @@ fn proofs_round_trip_and_bad_bytes_are_zk_errors() {
     let id = f.create(100);
     let op = ResourceOperation::Consume { id };
     let proof = f.prove(&op);
-    let bytes = proof.to_bytes();
+    let bytes = proof.to_bytes().unwrap();
     assert_eq!(ZkProof::from_bytes(&bytes).unwrap(), proof);
     for cut in 0..bytes.len() {
         assert!(ZkProof::from_bytes(&bytes[..cut]).is_err(), "truncated at {cut}");
@@ -311,6 +357,14 @@ fn what_cannot_be_proven_is_an_error_not_a_proof() {
     let prove = |op: ResourceOperation, ctx: &ExecutionContext| f.plain.generate_proof(&op, ctx).unwrap_err();
     assert!(matches!(
         prove(ResourceOperation::Consume { id: foreign }, &f.ctx),
+        VmError::ZkError(ZkError::NotOwner { .. })
+    ));
+    // Carol herself cannot prove either: the runtime holds no key of hers.
+    let carol = f
+        .caps
+        .full_context(OwnerId::from_public_key(b"carol"), f.ctx.domain.clone());
+    assert!(matches!(
+        prove(ResourceOperation::Consume { id: foreign }, &carol),
         VmError::ZkError(ZkError::MissingOwnerKey(_))
     ));
     let id = f.create(10);
@@ -405,8 +459,14 @@ fn keys_saved_to_files_verify_in_a_fresh_key_set_and_bad_files_are_refused() {
         adapter.generate_proof(&create, &f.ctx),
         Err(VmError::ZkError(ZkError::MissingKey { what: "proving", .. }))
     ));
-    // Keys of other setups do not verify this proof.
-    assert!(!zk::verify(&ZkKeys::new(), &op, &proof, &f.ctx).unwrap());
+    // Keys of other setups do not verify this proof, and verifying never makes keys.
+    let other = ZkKeys::new();
+    assert!(matches!(
+        zk::verify(&other, &op, &proof, &f.ctx),
+        Err(ZkError::MissingKey { .. })
+    ));
+    other.get(zk::CircuitKind::Transfer).unwrap();
+    assert!(!zk::verify(&other, &op, &proof, &f.ctx).unwrap());
 
     let vk = dir.path().join("transfer.vk");
     let good = std::fs::read(&vk).unwrap();
@@ -455,7 +515,7 @@ fn another_process_verifies_with_the_saved_verifying_keys() {
     }
     std::fs::write(dir.path().join("operation"), format!("{} vault", id.to_hex())).unwrap();
     let verdict = |proof: &ZkProof| {
-        std::fs::write(dir.path().join("proof"), proof.to_bytes()).unwrap();
+        std::fs::write(dir.path().join("proof"), proof.to_bytes().unwrap()).unwrap();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["zk::verifier_process", "--exact", "--ignored", "--nocapture"])
             .env(VERIFIER_DIR, dir.path())

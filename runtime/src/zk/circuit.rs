@@ -97,7 +97,7 @@ impl CircuitKind {
             CircuitKind::Transfer => &["input", "output", "id", "target_domain"],
             CircuitKind::Split => &["input", "rest", "part", "id", "part_id", "amount"],
             CircuitKind::Merge => &["input_a", "input_b", "output", "id_a", "id_b", "output_id"],
-            CircuitKind::Consume => &["input", "id"],
+            CircuitKind::Consume => &["input", "id", "delete"],
         }
     }
 
@@ -195,6 +195,10 @@ fn enforce_nonzero(cs: &ConstraintSystemRef<Fr>, x: &FpVar<Fr>) -> Result<(), Sy
     x.mul_equals(&inverse, &FpVar::one())
 }
 
+fn enforce_boolean(x: &FpVar<Fr>) -> Result<(), SynthesisError> {
+    (x * (x - FpVar::one())).enforce_equal(&FpVar::zero())
+}
+
 fn equal_all(vars: &[&FpVar<Fr>]) -> Result<(), SynthesisError> {
     for pair in vars.windows(2) {
         pair[0].enforce_equal(pair[1])?;
@@ -258,7 +262,7 @@ impl ConstraintSynthesizer<Fr> for TransitionCircuit {
                 old.domain.enforce_equal(&new.domain)?;
                 // The owner changes to `new_owner` exactly when the update names one.
                 let given = &p[6];
-                (given * (given - FpVar::one())).enforce_equal(&FpVar::zero())?;
+                enforce_boolean(given)?;
                 let owner = &old.owner + given * (&p[7] - &old.owner);
                 new.owner.enforce_equal(&owner)?;
             }
@@ -276,6 +280,7 @@ impl ConstraintSynthesizer<Fr> for TransitionCircuit {
                 let (whole, rest, part) = (&ins[0], &outs[0], &outs[1]);
                 equal_all(&[&whole.id, &rest.id, &p[3]])?;
                 part.id.enforce_equal(&p[4])?;
+                enforce_nonzero(&cs, &(&part.id - &whole.id))?;
                 equal_all(&[&whole.kind, &rest.kind, &part.kind])?;
                 equal_all(&[&whole.data, &rest.data, &part.data])?;
                 equal_all(&[&whole.owner, &rest.owner, &part.owner])?;
@@ -290,6 +295,8 @@ impl ConstraintSynthesizer<Fr> for TransitionCircuit {
                 a.id.enforce_equal(&p[3])?;
                 b.id.enforce_equal(&p[4])?;
                 out.id.enforce_equal(&p[5])?;
+                enforce_nonzero(&cs, &(&out.id - &a.id))?;
+                enforce_nonzero(&cs, &(&out.id - &b.id))?;
                 enforce_nonzero(&cs, &(&a.id - &b.id))?;
                 equal_all(&[&a.kind, &b.kind, &out.kind])?;
                 equal_all(&[&a.owner, &b.owner, &out.owner])?;
@@ -299,6 +306,9 @@ impl ConstraintSynthesizer<Fr> for TransitionCircuit {
             }
             CircuitKind::Consume => {
                 ins[0].id.enforce_equal(&p[1])?;
+                // Which of the two names the operation has (the seed's delete is consume): bound,
+                // so that a proof of one does not verify as the other.
+                enforce_boolean(&p[2])?;
             }
         }
         Ok(())

@@ -61,7 +61,8 @@ impl OwnerKey {
         }
     }
 
-    /// A key derived from `seed` (tests, examples, keys kept as passphrases).
+    /// A key derived from `seed` by one Poseidon hash: for tests, examples and seeds with as much
+    /// entropy as a key (a passphrase would fall to an offline dictionary attack on its owner id).
     pub fn from_seed(seed: &[u8]) -> OwnerKey {
         OwnerKey {
             secret: digest_bytes(Tag::Secret, seed),
@@ -111,6 +112,16 @@ pub(crate) struct NonceKey(Fr);
 impl NonceKey {
     pub(crate) fn generate() -> NonceKey {
         NonceKey(Fr::rand(&mut ark_std::rand::rngs::OsRng))
+    }
+
+    pub(crate) fn to_bytes(&self) -> [u8; 32] {
+        fr_to_bytes(self.0)
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Result<NonceKey, ZkError> {
+        fr_from_bytes(bytes)
+            .map(NonceKey)
+            .ok_or_else(|| ZkError::MalformedKey("a nonce key is not a canonical field element".into()))
     }
 
     fn nonce(&self, register: &ResourceRegister) -> Fr {

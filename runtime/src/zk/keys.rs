@@ -22,9 +22,11 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// The first bytes of every key file, then the circuit's index and the key's role, the compressed
-/// key, and the SHA-256 of all of that (so that a corrupted point that still decodes is caught).
-const MAGIC: &[u8; 8] = b"CWZKKEY1";
+/// The first bytes of every key file, then the circuit's index and the key's role, the digest of
+/// the circuit's constraint system (keys made for another version of a circuit are refused), the
+/// compressed key, and the SHA-256 of all of that (so that a corrupted point that still decodes is
+/// caught).
+const MAGIC: &[u8; 8] = b"CWZKKEY2";
 const DIGEST_LEN: usize = 32;
 const ROLE_PROVING: u8 = b'p';
 const ROLE_VERIFYING: u8 = b'v';
@@ -39,6 +41,8 @@ pub struct CircuitKeys {
     /// The R1CS matrices, the same for every proof of the circuit: proving reuses them instead of
     /// synthesizing them again.
     pub(crate) matrices: ConstraintMatrices<Fr>,
+    /// SHA-256 of the matrices: what key files are checked against.
+    digest: [u8; 32],
 }
 
 /// The size of a circuit's constraint system (after Groth16's linear-combination inlining).
@@ -72,12 +76,26 @@ impl CircuitKeys {
         }
         let prepared = Groth16::<Bn254>::process_vk(&verifying).map_err(backend)?;
         let (size, matrices) = shape(kind)?;
+        if let Some(pk) = &proving {
+            let variables = size.instance_variables + size.witness_variables;
+            if pk.a_query.len() != variables
+                || pk.b_g1_query.len() != variables
+                || pk.b_g2_query.len() != variables
+                || pk.l_query.len() != size.witness_variables
+            {
+                return Err(ZkError::MalformedKey(format!(
+                    "the {} proving key does not fit the circuit's {variables} variables",
+                    kind.name()
+                )));
+            }
+        }
         Ok(CircuitKeys {
             kind,
             proving,
             verifying,
             prepared,
             size,
+            digest: matrices_digest(&matrices),
             matrices,
         })
     }
@@ -106,6 +124,28 @@ impl CircuitKeys {
             .expect("serializing into a Vec cannot fail");
         out
     }
+}
+
+/// SHA-256 of a constraint system's matrices (sizes, then every coefficient and variable index).
+fn matrices_digest(m: &ConstraintMatrices<Fr>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for n in [
+        m.num_instance_variables,
+        m.num_witness_variables,
+        m.num_constraints,
+    ] {
+        h.update((n as u64).to_le_bytes());
+    }
+    for matrix in [&m.a, &m.b, &m.c] {
+        for row in matrix {
+            h.update((row.len() as u64).to_le_bytes());
+            for (coeff, var) in row {
+                h.update(super::commit::fr_to_bytes(*coeff));
+                h.update((*var as u64).to_le_bytes());
+            }
+        }
+    }
+    h.finalize().into()
 }
 
 pub(crate) fn backend(e: impl std::fmt::Display) -> ZkError {
@@ -175,20 +215,27 @@ impl ZkKeys {
         Ok(keys)
     }
 
+    /// The keys of `kind` if this set has them; never generates (for verifiers).
+    pub fn verifying(&self, kind: CircuitKind) -> Result<Arc<CircuitKeys>, ZkError> {
+        self.slots[kind.index()]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(ZkError::MissingKey {
+                circuit: kind.name(),
+                what: "verifying",
+            })
+    }
+
     /// Writes `<circuit>.pk` and `<circuit>.vk` for every circuit into `dir` (generating keys not
     /// made yet); a circuit without a proving key gets only its `.vk`.
     pub fn save(&self, dir: &Path) -> Result<(), ZkError> {
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         for kind in CircuitKind::ALL {
             let keys = self.get(kind)?;
-            write_key(
-                &key_path(dir, kind, ROLE_VERIFYING),
-                kind,
-                ROLE_VERIFYING,
-                &keys.verifying,
-            )?;
+            write_key(dir, &keys, ROLE_VERIFYING, &keys.verifying)?;
             if let Some(pk) = &keys.proving {
-                write_key(&key_path(dir, kind, ROLE_PROVING), kind, ROLE_PROVING, pk)?;
+                write_key(dir, &keys, ROLE_PROVING, pk)?;
             }
         }
         Ok(())
@@ -203,15 +250,23 @@ impl ZkKeys {
             generate: false,
         };
         for kind in CircuitKind::ALL {
-            let vk: VerifyingKey<Bn254> =
-                read_key(&key_path(dir, kind, ROLE_VERIFYING), kind, ROLE_VERIFYING)?;
+            let (_, matrices) = shape(kind)?;
+            let digest = matrices_digest(&matrices);
+            let vk_path = key_path(dir, kind, ROLE_VERIFYING);
+            let vk: VerifyingKey<Bn254> = read_key(&vk_path, kind, ROLE_VERIFYING, &digest)?;
             let pk_path = key_path(dir, kind, ROLE_PROVING);
             let pk = if pk_path.exists() {
-                Some(read_key::<ProvingKey<Bn254>>(&pk_path, kind, ROLE_PROVING)?)
+                Some(read_key::<ProvingKey<Bn254>>(
+                    &pk_path,
+                    kind,
+                    ROLE_PROVING,
+                    &digest,
+                )?)
             } else {
                 None
             };
-            let loaded = CircuitKeys::new(kind, pk, vk).map_err(|e| file_error(&pk_path, e))?;
+            let blame = if pk.is_some() { &pk_path } else { &vk_path };
+            let loaded = CircuitKeys::new(kind, pk, vk).map_err(|e| file_error(blame, e))?;
             *keys.slots[kind.index()].lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(loaded));
         }
         Ok(keys)
@@ -230,23 +285,30 @@ fn file_error(path: &Path, e: impl std::fmt::Display) -> ZkError {
     }
 }
 
-fn write_key(path: &Path, kind: CircuitKind, role: u8, key: &impl CanonicalSerialize) -> Result<(), ZkError> {
+fn write_key(dir: &Path, keys: &CircuitKeys, role: u8, key: &impl CanonicalSerialize) -> Result<(), ZkError> {
+    let path = key_path(dir, keys.kind, role);
     let mut bytes = MAGIC.to_vec();
-    bytes.extend([kind.index() as u8, role]);
+    bytes.extend([keys.kind.index() as u8, role]);
+    bytes.extend_from_slice(&keys.digest);
     key.serialize_compressed(&mut bytes).map_err(backend)?;
-    let digest = Sha256::digest(&bytes);
-    bytes.extend_from_slice(&digest);
-    std::fs::write(path, bytes).map_err(|e| file_error(path, e))
+    let checksum = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&checksum);
+    std::fs::write(&path, bytes).map_err(|e| file_error(&path, e))
 }
 
-fn read_key<K: CanonicalDeserialize>(path: &Path, kind: CircuitKind, role: u8) -> Result<K, ZkError> {
+fn read_key<K: CanonicalDeserialize>(
+    path: &Path,
+    kind: CircuitKind,
+    role: u8,
+    circuit: &[u8; 32],
+) -> Result<K, ZkError> {
     let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
-    let header = MAGIC.len() + 2;
+    let header = MAGIC.len() + 2 + DIGEST_LEN;
     if bytes.len() < header + DIGEST_LEN || &bytes[..MAGIC.len()] != MAGIC {
         return Err(file_error(path, "not a Causeway key file"));
     }
-    let (bytes, digest) = bytes.split_at(bytes.len() - DIGEST_LEN);
-    if Sha256::digest(bytes).as_slice() != digest {
+    let (bytes, checksum) = bytes.split_at(bytes.len() - DIGEST_LEN);
+    if Sha256::digest(bytes).as_slice() != checksum {
         return Err(file_error(path, "corrupted (its checksum does not match)"));
     }
     if bytes[MAGIC.len()] != kind.index() as u8 || bytes[MAGIC.len() + 1] != role {
@@ -255,13 +317,64 @@ fn read_key<K: CanonicalDeserialize>(path: &Path, kind: CircuitKind, role: u8) -
             format!("not the {} circuit's {} key", kind.name(), role_name(role)),
         ));
     }
-    let mut body = &bytes[header..];
-    let key = K::deserialize_compressed(&mut body)
+    if &bytes[MAGIC.len() + 2..header] != circuit {
+        return Err(file_error(
+            path,
+            format!("made for another version of the {} circuit", kind.name()),
+        ));
+    }
+    let body = &bytes[header..];
+    // Vector lengths are checked against the bytes there are before anything is allocated for them.
+    let vectors: &[u64] = if role == ROLE_PROVING {
+        &[G1, G1, G2, G1, G1]
+    } else {
+        &[]
+    };
+    check_lengths(body, vectors).map_err(|why| file_error(path, why))?;
+    let mut reader = body;
+    let key = K::deserialize_compressed(&mut reader)
         .map_err(|e| file_error(path, format!("does not decode: {e}")))?;
-    if !body.is_empty() {
-        return Err(file_error(path, format!("{} trailing bytes", body.len())));
+    if !reader.is_empty() {
+        return Err(file_error(path, format!("{} trailing bytes", reader.len())));
     }
     Ok(key)
+}
+
+/// Compressed sizes of BN254's points.
+const G1: u64 = 32;
+const G2: u64 = 64;
+/// A compressed verifying key up to its vector: alpha (G1), beta, gamma and delta (G2).
+const VK_FIXED: u64 = G1 + 3 * G2;
+
+/// Walks the length prefixes of a compressed key (a verifying key, then for a proving key two G1
+/// points and vectors of `vectors`' element sizes), refusing any that claims more bytes than remain.
+fn check_lengths(body: &[u8], vectors: &[u64]) -> Result<(), String> {
+    let vector = |at: &mut u64, size: u64| -> Result<(), String> {
+        let start = usize::try_from(*at).map_err(|_| "truncated")?;
+        let len = body
+            .get(start..start.saturating_add(8))
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+            .ok_or("truncated")?;
+        let end = len
+            .checked_mul(size)
+            .and_then(|n| n.checked_add(*at + 8))
+            .ok_or("a vector's length overflows")?;
+        if end > body.len() as u64 {
+            return Err(format!("a vector of {len} points is longer than the file"));
+        }
+        *at = end;
+        Ok(())
+    };
+    let mut at = VK_FIXED;
+    vector(&mut at, G1)?;
+    if !vectors.is_empty() {
+        at += 2 * G1;
+    }
+    for &size in vectors {
+        vector(&mut at, size)?;
+    }
+    Ok(())
 }
 
 fn role_name(role: u8) -> &'static str {

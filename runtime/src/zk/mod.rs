@@ -76,18 +76,33 @@ const OPERATION_TYPES: [OperationType; 8] = [
 ];
 
 impl ZkProof {
-    /// A self-describing byte form: magic, operation type, public inputs, proof.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// A self-describing byte form: magic, operation type, public inputs, proof. A proof with
+    /// more than 255 public inputs or 65,535 proof bytes (no circuit makes one) is `TooLarge`.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ZkError> {
+        let count = u8::try_from(self.public_inputs.len())
+            .map_err(|_| ZkError::TooLarge(format!("{} public inputs", self.public_inputs.len())))?;
+        let len = u16::try_from(self.proof.len())
+            .map_err(|_| ZkError::TooLarge(format!("{} proof bytes", self.proof.len())))?;
         let mut out = PROOF_MAGIC.to_vec();
         let op = OPERATION_TYPES.iter().position(|t| *t == self.operation_type);
         out.push(op.expect("every operation type is listed") as u8);
-        out.push(self.public_inputs.len() as u8);
+        out.push(count);
         for input in &self.public_inputs {
             out.extend_from_slice(input);
         }
-        out.extend_from_slice(&(self.proof.len() as u16).to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&self.proof);
-        out
+        Ok(out)
+    }
+
+    /// The commitments of the register versions the operation read. A proof shows that the
+    /// operation was valid *on the versions these commitments hide*: whoever accepts it must also
+    /// know them to be the current ones (the adapter's `verify_proof` checks them against the
+    /// store; a ledger of published commitments does the same).
+    pub fn input_commitments(&self) -> &[[u8; 32]] {
+        let kind = CircuitKind::of(self.operation_type);
+        let reads = kind.map_or(0, |k| k.shape().0);
+        &self.public_inputs[..reads.min(self.public_inputs.len())]
     }
 
     /// The proof of [`ZkProof::to_bytes`]'s output; anything else is `ZkError::MalformedProof`.
@@ -126,7 +141,7 @@ impl ZkProof {
 pub struct Zk {
     keys: RwLock<Arc<ZkKeys>>,
     owners: Mutex<HashMap<OwnerId, OwnerKey>>,
-    nonces: NonceKey,
+    nonces: Mutex<NonceKey>,
 }
 
 impl Default for Zk {
@@ -141,7 +156,7 @@ impl Zk {
         Zk {
             keys: RwLock::new(Arc::new(ZkKeys::new())),
             owners: Mutex::new(HashMap::new()),
-            nonces: NonceKey::generate(),
+            nonces: Mutex::new(NonceKey::generate()),
         }
     }
 
@@ -152,6 +167,42 @@ impl Zk {
     /// Proves and verifies with `keys` from now on (for example keys loaded with `ZkKeys::load`).
     pub fn set_keys(&self, keys: Arc<ZkKeys>) {
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    }
+
+    /// The key commitment nonces are derived from. Save it with the keys to let another runtime (a
+    /// restarted prover on the same persistent store) re-open this one's commitments.
+    pub fn nonce_key(&self) -> [u8; 32] {
+        self.nonces.lock().unwrap_or_else(|e| e.into_inner()).to_bytes()
+    }
+
+    /// Derives commitment nonces from `key` (from [`Zk::nonce_key`]) from now on.
+    pub fn set_nonce_key(&self, key: &[u8; 32]) -> Result<(), ZkError> {
+        *self.nonces.lock().unwrap_or_else(|e| e.into_inner()) = NonceKey::from_bytes(key)?;
+        Ok(())
+    }
+
+    /// Whether the registers `proof`'s operation reads are, now, the versions its input commitments
+    /// hide (opened with this runtime's nonce key): what makes a valid proof a proof about this
+    /// store's registers rather than about made-up ones. (The ids a proof says it produces cannot
+    /// alias these: the circuits make them differ from the ids read.)
+    pub(crate) fn matches_store(
+        &self,
+        resources: &ResourceManager,
+        op: &ResourceOperation,
+        proof: &ZkProof,
+    ) -> Result<bool, VmError> {
+        let nonces = self.nonces.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        crate::store::read(&**resources.store(), |txn| {
+            for (id, commitment) in statement::read_ids(op).iter().zip(proof.input_commitments()) {
+                let current = txn
+                    .get(id)?
+                    .map(|r| commit::Opening::of(&r, &nonces).commitment());
+                if current.map(fr_to_bytes).as_ref() != Some(commitment) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
     }
 
     /// Lets this prover authorize operations on `key`'s registers; returns its owner id.
@@ -173,14 +224,23 @@ impl Zk {
             .ok_or_else(|| ZkError::MissingOwnerKey(owner.to_hex()))
     }
 
-    /// Applies `op` inside `txn` and proves it: every check of executing it, then the `Prove` right
-    /// over every register it reads or writes, then the proof. The caller commits or aborts `txn`.
+    /// The keys that prove `op` (generated now on their first use): fetched before a transaction
+    /// starts, so that no key generation runs while the store's writer is held.
+    pub(crate) fn proving_keys(&self, op: &ResourceOperation) -> Result<Arc<CircuitKeys>, ZkError> {
+        let kind = CircuitKind::of(op.op_type()).ok_or(ZkError::NoCircuit(op.op_type()))?;
+        self.keys().get(kind)
+    }
+
+    /// Applies `op` inside `txn` and proves it with `keys` (from [`Zk::proving_keys`]): every check
+    /// of executing it, then the `Prove` right over every register it reads or writes, then that the
+    /// caller owns what it spends, then the proof. The caller commits or aborts `txn`.
     pub(crate) fn prove_in(
         &self,
         resources: &ResourceManager,
         txn: &mut dyn Txn,
         op: &ResourceOperation,
         ctx: &ExecutionContext,
+        keys: &CircuitKeys,
     ) -> Result<(ExecutionResult, ZkProof), VmError> {
         let transition = statement::apply(resources, txn, op, ctx)?;
         let caps: &CapabilityManager = resources.capabilities();
@@ -198,11 +258,22 @@ impl Zk {
             CircuitKind::Create => &transition.outputs[0].owner,
             _ => &transition.inputs[0].owner,
         };
+        if *authorizer != ctx.caller {
+            return Err(ZkError::NotOwner {
+                caller: ctx.caller.to_hex(),
+                owner: authorizer.to_hex(),
+            }
+            .into());
+        }
         let secret = self.owner_key(authorizer)?.secret();
-        let (inputs, outputs, public) = statement::statement(&transition, op, ctx, &self.nonces);
-        let keys = self.keys().get(transition.kind)?;
+        let nonces = self.nonces.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let statement::Statement {
+            inputs,
+            outputs,
+            public,
+        } = statement::statement(&transition, op, ctx, &nonces)?;
         let proof = prove(
-            &keys,
+            keys,
             &public,
             Witness {
                 inputs,
@@ -242,6 +313,14 @@ pub(crate) fn prove(keys: &CircuitKeys, public: &[Fr], witness: Witness) -> Resu
         witness: Some(witness),
     };
     let (assignment, num_inputs) = assign(circuit)?;
+    let variables = keys.matrices.num_instance_variables + keys.matrices.num_witness_variables;
+    if assignment.len() != variables || num_inputs != keys.matrices.num_instance_variables {
+        return Err(backend(format!(
+            "the {} circuit assigned {} variables; its matrices have {variables}",
+            keys.kind.name(),
+            assignment.len()
+        )));
+    }
     if let Some(index) = first_unsatisfied(&keys.matrices, &assignment) {
         return Err(ZkError::Unsatisfied {
             circuit: keys.kind.name(),
@@ -295,8 +374,10 @@ fn first_unsatisfied(matrices: &ConstraintMatrices<Fr>, assignment: &[Fr]) -> Op
 }
 
 /// Checks `proof` against `op` with `keys`: `Ok(false)` when the proof is for another operation,
-/// its public inputs were altered or it does not hold; `ZkError` when it does not decode or `op` has
-/// no circuit. Needs nothing but the verifying keys.
+/// its public inputs were altered or it does not hold; `ZkError` when it does not decode, `op` has
+/// no circuit, or `keys` has no verifying key for it (verification never generates keys). Needs
+/// nothing but the verifying keys. What it shows is relative to the proof's input commitments (see
+/// [`ZkProof::input_commitments`]).
 pub fn verify(
     keys: &ZkKeys,
     op: &ResourceOperation,
@@ -333,12 +414,12 @@ pub fn verify(
     if decoded.compressed_size() != proof.proof.len() {
         return Err(ZkError::MalformedProof("trailing bytes".into()));
     }
-    if statement::fixed_inputs(op, ctx)
-        .into_iter()
-        .any(|(at, value)| public[at] != value)
-    {
-        return Ok(false);
+    match statement::fixed_inputs(op, ctx) {
+        Ok(fixed) if fixed.iter().all(|&(at, value)| public[at] == value) => {}
+        // An operation that names a non-canonical owner has no proof.
+        Ok(_) | Err(ZkError::NonCanonicalOwner(_)) => return Ok(false),
+        Err(e) => return Err(e),
     }
-    let keys = keys.get(kind)?;
+    let keys = keys.verifying(kind)?;
     Groth16::<Bn254>::verify_with_processed_vk(&keys.prepared, &public, &decoded).map_err(backend)
 }

@@ -6,7 +6,7 @@
 use super::circuit::{CircuitKind, TransitionCircuit, Witness};
 use super::commit::{owner_field, NonceKey, OwnerKey};
 use super::keys::shape;
-use super::statement::{statement, Transition};
+use super::statement::{statement, Statement, Transition};
 use super::{assign, first_unsatisfied};
 use crate::ops::ResourceOperation;
 use crate::types::*;
@@ -47,8 +47,13 @@ impl Case {
     }
 
     /// Applies `change` to the witness, recommits, and expects the circuit to refuse it.
-    fn refuses(mut self, what: &str, change: impl FnOnce(&mut Witness)) {
-        change(&mut self.witness);
+    fn refuses(self, what: &str, change: impl FnOnce(&mut Witness)) {
+        self.refuses_with(what, |w, _| change(w))
+    }
+
+    /// [`Case::refuses`] with the public inputs too (commitments are recomputed after `change`).
+    fn refuses_with(mut self, what: &str, change: impl FnOnce(&mut Witness, &mut Vec<Fr>)) {
+        change(&mut self.witness, &mut self.public);
         assert!(!self.recommit().satisfied(), "the circuit accepted {what}");
     }
 }
@@ -85,6 +90,16 @@ fn ctx() -> ExecutionContext {
 
 /// The honest case of `op` taking `inputs` to `outputs`.
 fn case(op: ResourceOperation, inputs: Vec<ResourceRegister>, outputs: Vec<ResourceRegister>) -> Case {
+    signed_case(op, inputs, outputs, &alice())
+}
+
+/// [`case`] authorized by `owner`.
+fn signed_case(
+    op: ResourceOperation,
+    inputs: Vec<ResourceRegister>,
+    outputs: Vec<ResourceRegister>,
+    owner: &OwnerKey,
+) -> Case {
     let kind = CircuitKind::of(op.op_type()).unwrap();
     let transition = Transition {
         kind,
@@ -92,14 +107,18 @@ fn case(op: ResourceOperation, inputs: Vec<ResourceRegister>, outputs: Vec<Resou
         outputs,
         result: Default::default(),
     };
-    let (inputs, outputs, public) = statement(&transition, &op, &ctx(), &NonceKey::generate());
+    let Statement {
+        inputs,
+        outputs,
+        public,
+    } = statement(&transition, &op, &ctx(), &NonceKey::generate()).unwrap();
     let case = Case {
         kind,
         public,
         witness: Witness {
             inputs,
             outputs,
-            secret: alice().secret(),
+            secret: owner.secret(),
         },
     };
     assert!(
@@ -232,9 +251,16 @@ fn a_split_conserves_quantity_without_wrapping() {
         w.outputs[0].quantity = Fr::from(100u64) - Fr::from(130u64);
         w.outputs[1].quantity = Fr::from(130u64);
     });
-    split().refuses("an empty rest", |w| {
+    // The whole moves into the part, as the operation says: only the rule against an empty rest
+    // is broken.
+    split().refuses_with("an empty rest", |w, public| {
         w.outputs[0].quantity = Fr::from(0u64);
         w.outputs[1].quantity = Fr::from(100u64);
+        public[5] = Fr::from(100u64);
+    });
+    split().refuses_with("a part with the whole's id", |w, public| {
+        w.outputs[1].id = w.inputs[0].id;
+        public[4] = w.inputs[0].id;
     });
 }
 
@@ -275,6 +301,55 @@ fn create_update_and_consume_keep_to_their_operation() {
     });
     update().refuses("a move to another domain", |w| w.outputs[0].domain += Fr::one());
     consume().refuses("another register", |w| w.inputs[0].id += Fr::one());
+}
+
+/// A prover who holds the proving keys can make a valid proof about a register version it made up
+/// (here: Alice's register, opened as Mallory's); the proof verifies as a statement about its input
+/// commitment, and only checking that commitment against the store refuses it.
+#[test]
+fn a_proof_about_a_made_up_version_verifies_only_as_such() {
+    use crate::capability::CapabilityManager;
+    use crate::resources::ResourceManager;
+    use crate::store::memory::MemoryStore;
+    use std::sync::Arc;
+    let caps = Arc::new(CapabilityManager::new());
+    let rm = ResourceManager::new(Arc::new(MemoryStore::new()), caps.clone());
+    let ctx = caps.full_context(alice().owner_id(), DomainId::new("main"));
+    let data = ResourceData {
+        kind: "gold".into(),
+        quantity: 100,
+        data: b"bar".to_vec(),
+        owner: None,
+    };
+    let id = rm.create(data, None, &ctx).unwrap();
+    let mallory = OwnerKey::from_seed(b"mallory");
+    let mut fake = rm.get(&id, &ctx).unwrap().unwrap();
+    fake.owner = mallory.owner_id();
+    fake.quantity = 1_000_000;
+    let mut moved = bumped(fake.clone());
+    moved.domain = DomainId::new("other");
+    let op = ResourceOperation::Transfer {
+        id,
+        target: DomainId::new("other"),
+    };
+    let case = signed_case(op.clone(), vec![fake], vec![moved], &mallory);
+    let keys = super::ZkKeys::new();
+    let proof = super::ZkProof {
+        operation_type: op.op_type(),
+        proof: super::prove(
+            &keys.get(CircuitKind::Transfer).unwrap(),
+            &case.public,
+            case.witness,
+        )
+        .unwrap(),
+        public_inputs: case
+            .public
+            .iter()
+            .map(|x| super::commit::fr_to_bytes(*x))
+            .collect(),
+    };
+    assert!(super::verify(&keys, &op, &proof, &ctx).unwrap());
+    assert!(!super::Zk::new().matches_store(&rm, &op, &proof).unwrap());
 }
 
 #[test]

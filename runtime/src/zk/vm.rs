@@ -1,4 +1,7 @@
-//! The seed's `ZkVmInterface` on every adapter, and the ZK VM's way of executing operations: each
+//! The seed's `ZkVmInterface` on every adapter (its `verify_proof` checks a proof against the
+//! operation and, through the input commitments, against the registers as they are now; a proof of
+//! an operation already executed verifies with `zk::verify` and the commitments of the versions it
+//! read), and the ZK VM's way of executing operations: each
 //! one is applied and proven inside the batch's transaction, which commits only if every proof was
 //! made, so every committed operation comes with a proof that anyone holding the verifying keys can
 //! check (`ExecutionResult::proof`).
@@ -24,13 +27,20 @@ impl CausewayAdapter {
     ) -> Result<Vec<ExecutionResult>, BatchError> {
         let zk = self.runtime().zk();
         let resources = self.resources();
+        let mut keys = Vec::with_capacity(ops.len());
+        for (index, op) in ops.iter().enumerate() {
+            keys.push(zk.proving_keys(op).map_err(|e| BatchError {
+                index: Some(index),
+                error: e.into(),
+            })?);
+        }
         let mut failed_at = None;
         store::transact(&**resources.store(), |txn| {
             failed_at = None;
             let mut results = Vec::with_capacity(ops.len());
             for (index, op) in ops.iter().enumerate() {
                 failed_at = Some(index);
-                let (mut result, proof) = zk.prove_in(resources, txn, op, ctx)?;
+                let (mut result, proof) = zk.prove_in(resources, txn, op, ctx, &keys[index])?;
                 result.proof = Some(proof);
                 results.push(result);
             }
@@ -52,10 +62,11 @@ impl ZkVmInterface for CausewayAdapter {
     ) -> Result<ZkProof, VmError> {
         let zk = self.runtime().zk();
         let resources = self.resources();
+        let keys = zk.proving_keys(operation)?;
         // Proven against the current registers inside a transaction that is always rolled back.
         let mut proof = None;
         let outcome = store::transact(&**resources.store(), |txn| {
-            let (_, made) = zk.prove_in(resources, txn, operation, context)?;
+            let (_, made) = zk.prove_in(resources, txn, operation, context, &keys)?;
             proof = Some(made);
             Err(ExecutionError::Invalid("generate_proof never commits".into()).into())
         });
@@ -72,7 +83,9 @@ impl ZkVmInterface for CausewayAdapter {
         proof: &ZkProof,
         context: &ExecutionContext,
     ) -> Result<bool, VmError> {
-        Ok(verify(&self.runtime().zk().keys(), operation, proof, context)?)
+        let zk = self.runtime().zk();
+        Ok(verify(&zk.keys(), operation, proof, context)?
+            && zk.matches_store(self.resources(), operation, proof)?)
     }
 
     fn generate_circuit(

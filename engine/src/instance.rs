@@ -14,7 +14,7 @@ use crate::interp::Interpreter;
 use crate::ir::{self, FuncId, ImportId, ImportKind, Module};
 use crate::jit::lower::{decode_trap, LocEntry};
 use crate::jit::vmctx::*;
-use crate::jit::{code::CodeError, CompiledModule};
+use crate::jit::{code::CodeError, CompiledModule, DynamicBases};
 use crate::memory::{GuestMemory, GuestMemoryMut, MemoryError};
 use crate::signals::{self, CurrentGuard, FaultHandler, Redirect};
 use crate::stop::{Stop, Trap};
@@ -653,12 +653,9 @@ impl Instance {
                 return Err(InstanceError::NotDebuggable);
             }
             let compiled = Arc::get_mut(compiled).ok_or(InstanceError::SharedCode)?;
-            for site in 0..compiled.site_count() {
-                let want = compiled
-                    .site_loc(site)
-                    .and_then(|l| l.loc)
-                    .is_some_and(|l| sites.stops_at(l));
-                compiled.set_site(site, want)?;
+            patch_sites(compiled, &sites)?;
+            for code in &mut self.state.dyn_code {
+                patch_sites(code, &sites)?;
             }
         }
         self.state.debug = sites;
@@ -676,7 +673,7 @@ impl Instance {
                 if frame.is_null() {
                     return None;
                 }
-                let n = self.state.module.func(f).vars.len();
+                let n = self.state.func_vars(f)?.len();
                 // SAFETY: debug_frame is the stopped frame's spill area (alive while paused), `n` slots long.
                 Some((f, unsafe { std::slice::from_raw_parts(frame, n) }.to_vec()))
             }
@@ -692,8 +689,8 @@ impl Instance {
             Tier::Interp(i) => self.at_breakpoint && i.set_frame_var(var, value),
             Tier::Jit { .. } => {
                 let frame = self.state.vmctx.debug_frame;
-                let func = self.state.stopped_site.map(|s| self.state.module.func(s.func));
-                match func.and_then(|f| f.vars.get(var as usize).copied()) {
+                let vars = self.state.stopped_site.and_then(|s| self.state.func_vars(s.func));
+                match vars.and_then(|v| v.get(var as usize).copied()) {
                     Some(ty) if !frame.is_null() => {
                         // SAFETY: debug_frame is the stopped frame's spill area (alive while paused), `n` slots long.
                         unsafe { *frame.add(var as usize) = ir::normalize(ty, value) };
@@ -860,14 +857,20 @@ fn resolve_jit(st: &mut RunState, slot: u64) -> Result<usize, String> {
     let func = produce_dynamic(&mut st.resolver, slot)?;
     let compiled = st.compiled.as_ref().ok_or("JIT code expected")?;
     let id = FuncId((st.module.funcs.len() + st.dyn_code.len()) as u32);
-    let loc_base = st.dyn_code.last().map_or(compiled.loc_end(), |c| c.loc_end());
+    let last = st.dyn_code.last().unwrap_or(compiled);
+    let bases = DynamicBases {
+        loc: last.loc_end(),
+        site: last.site_end(),
+    };
     // Verification errors read as on the interpreter, without the compiler's prefix.
-    let code = CompiledModule::compile_dynamic(&st.module, func, id, loc_base, compiled.options).map_err(
+    let mut code = CompiledModule::compile_dynamic(&st.module, func, id, bases, compiled.options).map_err(
         |e| match e {
             crate::jit::CompileError::Verify(v) => v.to_string(),
             other => other.to_string(),
         },
     )?;
+    // New debuggable code starts with the instance's breakpoints in it.
+    patch_sites(&mut code, &st.debug).map_err(|e| e.to_string())?;
     let addr = code.func_addr(FuncId(0));
     st.dyn_table[slot as usize] = addr;
     st.dyn_code.push(code);
@@ -895,7 +898,7 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
         STOP_SITE => {
             // SAFETY: as above.
             let st = unsafe { &mut *state };
-            let Some(entry) = st.compiled.as_ref().and_then(|c| c.site_loc(payload as usize)) else {
+            let Some(entry) = st.site_entry(payload as u32) else {
                 return;
             };
             if let Some(loc) = entry.loc.filter(|&l| st.debug.stops_at(l)) {
@@ -928,7 +931,39 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
     }
 }
 
+/// Patches `code`'s sites in or out to match `sites`.
+fn patch_sites(code: &mut CompiledModule, sites: &DebugSites) -> Result<(), crate::jit::code::CodeError> {
+    for site in 0..code.site_count() {
+        let want = code
+            .site_loc(site)
+            .and_then(|l| l.loc)
+            .is_some_and(|l| sites.stops_at(l));
+        code.set_site(site, want)?;
+    }
+    Ok(())
+}
+
 impl RunState {
+    /// The location of breakpoint site `id`, in the module's code or in a dynamic function's.
+    fn site_entry(&self, id: u32) -> Option<LocEntry> {
+        let base = self.compiled.as_ref()?;
+        if id < base.site_end() {
+            return base.site_loc(id as usize);
+        }
+        let i = self.dyn_code.partition_point(|c| c.site_end() <= id);
+        let code = self.dyn_code.get(i)?;
+        code.site_loc(id.checked_sub(code.site_base())? as usize)
+    }
+
+    /// The variable types of function `f`: the module's, or a resolved dynamic function's.
+    fn func_vars(&self, f: FuncId) -> Option<&[ir::Type]> {
+        let n = self.module.funcs.len();
+        match (f.0 as usize).checked_sub(n) {
+            None => Some(&self.module.func(f).vars),
+            Some(i) => Some(&self.dyn_code.get(i)?.module.funcs.first()?.vars),
+        }
+    }
+
     /// The location that loc id `id` names, in the module's code or in a dynamic function's.
     fn loc_entry(&self, id: u32) -> Option<LocEntry> {
         let base = self.compiled.as_ref()?;

@@ -141,3 +141,70 @@ fn a_debugger_write_to_a_frame_variable_is_seen_by_the_guest() {
         assert!(inst.set_debug_frame_var(0, 1).is_err(), "no frame after the run");
     }
 }
+
+/// `main` calls dynamic slot 0 twice; the resolver makes the slot's function, with marks, at run
+/// time (as the RISC-V front end does for guest code).
+const DYNAMIC: &str = "
+dynamic 2 (i64) -> (i64)
+func @main() -> (i64) {
+    vars v0: i64, v1: i64
+block0:
+    mark #0x10
+    v0 = call_dyn 0(3)
+    mark #0x14
+    v1 = call_dyn 0(v0)
+    return v1
+}
+";
+
+const SLOT_0: &str = "
+func @twice(v0: i64) -> (i64) {
+    vars v1: i64
+block0:
+    mark #0x200
+    v1 = add v0, v0
+    mark #0x204
+    return v1
+}
+";
+
+#[test]
+fn breakpoints_and_steps_reach_code_compiled_while_the_module_runs() {
+    for tier in [Tier::Interp, Tier::JitDebuggable] {
+        let module = Arc::new(parse_module(DYNAMIC).unwrap());
+        let mut inst = instantiate(&module, tier, &mut Linker::new(), InstanceConfig::default());
+        inst.set_resolver(|_| Ok(parse_module(SLOT_0).unwrap().funcs.remove(0)));
+        // A breakpoint in code that does not exist yet stops once it is compiled and reached.
+        let mut sites = DebugSites::default();
+        sites.breakpoints.insert(SourceLoc(0x204));
+        inst.set_debug_sites(sites).unwrap();
+        let mut seen = Vec::new();
+        let mut stop = inst.call("main", &[]).unwrap();
+        while let Stop::Breakpoint { loc } = stop {
+            let (_, vars) = inst.debug_frame_vars().expect("the dynamic function's frame");
+            seen.push((loc.0, vars[0], vars[1]));
+            if seen.len() == 1 {
+                // The guest sees a debugger's write in dynamic code too.
+                inst.set_debug_frame_var(1, 10).unwrap();
+            }
+            stop = inst.resume().unwrap();
+        }
+        assert_eq!(stop, Stop::Finished(vec![20]), "{tier:?}");
+        assert_eq!(seen, vec![(0x204, 3, 6), (0x204, 10, 20)], "{tier:?}");
+
+        // Single steps walk into and out of the dynamic function, which is compiled by now.
+        inst.set_debug_sites(DebugSites {
+            single_step: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut trace = Vec::new();
+        let mut stop = inst.call("main", &[]).unwrap();
+        while let Stop::Breakpoint { loc } = stop {
+            trace.push(loc.0);
+            stop = inst.resume().unwrap();
+        }
+        assert_eq!(stop, Stop::Finished(vec![12]), "{tier:?}");
+        assert_eq!(trace, vec![0x10, 0x200, 0x204, 0x14, 0x200, 0x204], "{tier:?}");
+    }
+}

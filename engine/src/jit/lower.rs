@@ -76,6 +76,8 @@ pub struct LowerTables<'a> {
     /// The first loc id of this compilation: code compiled later (dynamic functions) numbers its
     /// locations after all earlier code's, so that an id names one location instance-wide.
     pub loc_base: u32,
+    /// The first breakpoint-site id of this compilation, for the same reason.
+    pub site_base: u32,
 }
 
 pub fn clif_type(t: ir::Type) -> types::Type {
@@ -1087,7 +1089,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             loc: Some(loc),
         });
         self.tables.site_loc_ids.push(loc_id);
-        let site = (self.tables.sites.len() - 1) as i64;
+        let site = (self.tables.site_base as usize + self.tables.sites.len() - 1) as i64;
         let stub = self.stub_ref(NS_SITE_STUB, true);
         let slot = self.debug_frame.expect("sites exist only in debuggable code");
         let frame = self.b.ins().stack_addr(types::I64, slot, 0);

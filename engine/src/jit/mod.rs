@@ -102,8 +102,17 @@ pub struct CompiledModule {
     pub text: Vec<(String, String)>,
     /// The first loc id of this code (nonzero for dynamic functions, see `compile_dynamic`).
     loc_base: u32,
+    /// The first breakpoint-site id of this code (as `loc_base`); `sites` are indexed from it.
+    site_base: u32,
     /// The `FuncId` of this code's first function.
     func_base: u32,
+}
+
+/// Where a dynamic function's loc and breakpoint-site ids start: after all earlier code's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DynamicBases {
+    pub loc: u32,
+    pub site: u32,
 }
 
 /// Where a compilation's numbering starts (all zero for a module).
@@ -111,6 +120,7 @@ pub struct CompiledModule {
 struct Bases {
     func: u32,
     loc: u32,
+    site: u32,
 }
 
 fn make_isa(opts: &CompileOptions) -> Result<OwnedTargetIsa, CompileError> {
@@ -247,13 +257,14 @@ impl CompiledModule {
     }
 
     /// Compiles the function a resolver produced for a dynamic slot of `module`, to run as function
-    /// `id` with loc ids from `loc_base` on (see `LowerTables::loc_base`). Dynamic code has no
-    /// breakpoint sites yet: it is compiled as normal code whatever `opts.debuggable` says.
+    /// `id` with loc ids from `bases.loc` and breakpoint-site ids from `bases.site` on (see
+    /// `LowerTables`): ids stay unique in an instance. Debuggable when `opts` says so, like the
+    /// module's code.
     pub fn compile_dynamic(
         module: &Module,
         func: ir::Function,
         id: FuncId,
-        loc_base: u32,
+        bases: DynamicBases,
         opts: CompileOptions,
     ) -> Result<CompiledModule, CompileError> {
         ir::verify::verify_dynamic_function(module, &func)?;
@@ -272,13 +283,13 @@ impl CompiledModule {
             dynamic: module.dynamic.clone(),
         };
         let opts = CompileOptions {
-            debuggable: false,
             keep_text: false,
             ..opts
         };
         let bases = Bases {
             func: id.0,
-            loc: loc_base,
+            loc: bases.loc,
+            site: bases.site,
         };
         Self::compile_verified(Arc::new(alone), opts, bases, false)
     }
@@ -323,6 +334,7 @@ impl CompiledModule {
                 site_loc_ids: &mut site_loc_ids,
                 sig_ids: &sig_ids,
                 loc_base: bases.loc,
+                site_base: bases.site,
             };
             lower::lower_function(
                 &module,
@@ -481,6 +493,7 @@ impl CompiledModule {
         }
         let mut cm = CompiledModule {
             loc_base: bases.loc,
+            site_base: bases.site,
             func_base: bases.func,
             module,
             options: opts,
@@ -606,9 +619,20 @@ impl CompiledModule {
             })
     }
 
-    /// Number of breakpoint sites (zero in normal code).
+    /// Number of breakpoint sites (zero in normal code). `site_loc`, `set_site` and friends take
+    /// this code's own site numbers `0..site_count()`; the ids its sites report at run time are
+    /// those plus `site_base()`.
     pub fn site_count(&self) -> usize {
         self.sites.len()
+    }
+
+    pub fn site_base(&self) -> u32 {
+        self.site_base
+    }
+
+    /// The site ids this code reports: `site_base()..site_end()`.
+    pub fn site_end(&self) -> u32 {
+        self.site_base + self.sites.len() as u32
     }
 
     pub fn site_loc(&self, site: usize) -> Option<LocEntry> {

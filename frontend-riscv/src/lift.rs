@@ -59,6 +59,9 @@ pub struct Translator {
     layout: Layout,
     /// The ELF's function symbols with a size, sorted by address: they name regions.
     functions: Vec<crate::elf::Symbol>,
+    /// Translate for debugging: every guest register is in its global at every instruction
+    /// boundary (see [`Translator::set_debuggable`]).
+    debuggable: bool,
 }
 
 impl Translator {
@@ -69,7 +72,26 @@ impl Translator {
             .cloned()
             .collect();
         functions.sort_by_key(|s| s.addr);
-        Translator { layout, functions }
+        Translator {
+            layout,
+            functions,
+            debuggable: false,
+        }
+    }
+
+    /// Debuggable translation: registers still live in variables, but every register a block
+    /// starts with dirty is written back before its first instruction, and every register an
+    /// instruction writes is written back right after it. At every `mark` (where debuggable code
+    /// has its breakpoint site) the globals then hold the whole guest state, so a debugger reads and
+    /// writes registers there; a write must also go to the frame's variable, which the code may
+    /// still read. Fuel and results do not change.
+    pub fn set_debuggable(&mut self, debuggable: bool) {
+        self.debuggable = debuggable;
+    }
+
+    /// The variable that holds guest register `x` (1..=31) in every region function.
+    pub fn register_var(x: Reg) -> Var {
+        Var(x as u32)
     }
 
     /// The name of the region at `pc`: `FUNCTION` at a function symbol's address, `FUNCTION+0xOFF`
@@ -104,6 +126,33 @@ impl Translator {
         RegionBuilder::new(self, &code, flow, entry).build(entry)
     }
 
+    /// Whether an instruction starts at `pc`, as a debugger's breakpoint needs: `pc` is even, in an
+    /// executable segment, holds a supported instruction, and, inside a function symbol, is reached
+    /// by decoding from the symbol's address (so the middle of a 4-byte instruction is refused).
+    pub fn is_instruction_start(&self, pc: u64) -> bool {
+        let decodes = |pc: u64| self.decode_at(pc).filter(|d| d.inst != Inst::Illegal);
+        if pc % 2 != 0 || decodes(pc).is_none() {
+            return false;
+        }
+        let at = self.functions.partition_point(|s| s.addr <= pc);
+        let Some(f) = at.checked_sub(1).map(|i| &self.functions[i]) else {
+            return true;
+        };
+        if pc - f.addr >= f.size {
+            return true;
+        }
+        let mut p = f.addr;
+        while p < pc {
+            match decodes(p) {
+                Some(d) => p += d.len as u64,
+                // Something that is no instruction sits in the function before `pc`: data in the
+                // code, so the sweep says nothing about `pc`.
+                None => return true,
+            }
+        }
+        p == pc
+    }
+
     fn decode_at(&self, pc: u64) -> Option<Decoded> {
         self.layout
             .fetch(pc)
@@ -135,7 +184,8 @@ impl<'a> RegionBuilder<'a> {
             Xlen::X64 => Type::I64,
         };
         let mut b = FunctionBuilder::new(t.region_name(entry), region_signature());
-        let regs = (0..32).map(|_| b.var(xty)).collect();
+        let regs: Vec<Var> = (0..32).map(|_| b.var(xty)).collect();
+        debug_assert!((1..32).all(|r| regs[r as usize] == Translator::register_var(r)));
         let sink = b.var(xty);
         RegionBuilder {
             t,
@@ -243,6 +293,10 @@ impl<'a> RegionBuilder<'a> {
 
     /// Lifts the basic block starting at `start`.
     fn block(&mut self, start: u64) {
+        if self.t.debuggable {
+            self.b.set_loc(None);
+            self.write_back(self.flow.dirty_in[&start]);
+        }
         let mut pc = start;
         loop {
             let d = self.found.insts[&pc];
@@ -251,6 +305,9 @@ impl<'a> RegionBuilder<'a> {
             let next = self.t.layout.wrap_pc(pc + d.len as u64);
             if self.inst(pc, d.inst, next) {
                 return;
+            }
+            if self.t.debuggable {
+                self.write_back(self.flow.nodes[&pc].defs);
             }
             if self.found.leaders.contains(&next) || !self.found.insts.contains_key(&next) {
                 let to = self.edge(pc, next);

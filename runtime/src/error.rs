@@ -182,8 +182,22 @@ pub enum LifecycleError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DebugError {
-    #[error("{0}")]
-    Other(String),
+    #[error("this code is not debuggable: load the guest with `GuestOptions::debuggable` (normal code has no breakpoint sites)")]
+    NotDebuggable,
+    #[error("no instruction starts at {0:#x}")]
+    NoInstruction(u64),
+    #[error("no breakpoint {0}")]
+    UnknownBreakpoint(u64),
+    #[error("no debugged instance {0}")]
+    UnknownInstance(u64),
+    #[error("no register x{0} (RISC-V has x0 to x31)")]
+    NoRegister(u8),
+    #[error("the guest's run has ended ({0})")]
+    Ended(String),
+    #[error("guest memory: {0}")]
+    Memory(String),
+    #[error("the engine refused: {0}")]
+    Engine(String),
 }
 
 /// What went wrong in a TEL program, where, and how the CLI prints it.

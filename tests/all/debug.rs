@@ -159,10 +159,11 @@ block0:
 
 const SLOT_0: &str = "
 func @twice(v0: i64) -> (i64) {
-    vars v1: i64
+    vars v1: i64, v2: i64, v3: i64
 block0:
     mark #0x200
     v1 = add v0, v0
+    v3 = iconst 33
     mark #0x204
     return v1
 }
@@ -181,7 +182,8 @@ fn breakpoints_and_steps_reach_code_compiled_while_the_module_runs() {
         let mut seen = Vec::new();
         let mut stop = inst.call("main", &[]).unwrap();
         while let Stop::Breakpoint { loc } = stop {
-            let (_, vars) = inst.debug_frame_vars().expect("the dynamic function's frame");
+            let (func, vars) = inst.debug_frame_vars().expect("the dynamic function's frame");
+            assert_eq!((func.0, vars.len(), vars[3]), (1, 4, 33), "{tier:?}");
             seen.push((loc.0, vars[0], vars[1]));
             if seen.len() == 1 {
                 // The guest sees a debugger's write in dynamic code too.

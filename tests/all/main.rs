@@ -14,6 +14,7 @@ mod malformed;
 mod perf_map;
 mod resources;
 mod riscv;
+mod riscv_debug;
 mod riscv_random;
 mod riscv_runtime;
 mod store;

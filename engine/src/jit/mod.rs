@@ -487,7 +487,7 @@ impl CompiledModule {
             .collect();
         let trampolines = tramp_index.into_iter().map(|(s, pi)| (s, offsets[pi])).collect();
         if bases.func != 0 {
-            for l in &mut locs {
+            for l in locs.iter_mut().chain(site_locs.iter_mut()) {
                 l.func = FuncId(l.func.0 + bases.func);
             }
         }

@@ -6,9 +6,11 @@
 //! output streams) and the trap-to-signal mapping. It must never translate guest code (that is
 //! `causeway-riscv`) nor print (the CLI renders what it returns).
 
+mod debug;
 mod io;
 mod system;
 
+pub use debug::{BreakpointId, DebugEvent, GuestDebugger};
 pub use io::{Captured, GuestIo};
 pub use system::sys;
 
@@ -42,6 +44,9 @@ pub struct GuestOptions {
     pub opt_level: OptLevel,
     pub limits: GuestLimits,
     pub elf_limits: ElfLimits,
+    /// Debuggable code (breakpoint sites at every guest instruction, registers in their globals
+    /// there): what `GuestDebugger` needs. Normal code has no sites and runs faster.
+    pub debuggable: bool,
 }
 
 impl Default for GuestOptions {
@@ -52,6 +57,7 @@ impl Default for GuestOptions {
             opt_level: OptLevel::Speed,
             limits: GuestLimits::default(),
             elf_limits: ElfLimits::default(),
+            debuggable: false,
         }
     }
 }
@@ -134,7 +140,8 @@ pub struct Guest {
 
 impl Guest {
     pub fn load(bytes: &[u8], options: GuestOptions) -> Result<Guest, GuestError> {
-        let program = causeway_riscv::load(bytes, &options.elf_limits, &options.limits)?;
+        let mut program = causeway_riscv::load(bytes, &options.elf_limits, &options.limits)?;
+        program.translator.set_debuggable(options.debuggable);
         let module = Arc::new(program.module);
         let compiled = if options.interpreter {
             None
@@ -142,7 +149,7 @@ impl Guest {
             let opts = CompileOptions {
                 opt_level: options.opt_level,
                 metered: options.fuel.is_some(),
-                debuggable: false,
+                debuggable: options.debuggable,
                 keep_text: false,
             };
             let c = CompiledModule::compile(module.clone(), opts)

@@ -1,0 +1,230 @@
+//! Debugging a RISC-V guest: breakpoints at guest pcs, steps of one guest instruction, continue,
+//! the registers x0–x31 and pc, and guest memory — what the GDB stub and the `DebugInterface`
+//! drive.
+//!
+//! Owns a debugged instance and its breakpoints. It runs only debuggable code (the engine's
+//! patchable sites at every guest instruction; the translator's registers in their globals there),
+//! so every stop is at an instruction boundary with the whole guest state readable. It must never
+//! translate code or decide what a system call does (`Guest` and `system` do).
+
+use super::{guest_end, Guest, GuestEnd, GuestIo};
+use crate::error::DebugError;
+use causeway_engine::exec::DebugSites;
+use causeway_engine::instance::Instance;
+use causeway_engine::ir::SourceLoc;
+use causeway_engine::stop::Stop;
+use causeway_riscv::inst::Xlen;
+use causeway_riscv::layout;
+use causeway_riscv::lift::{reg_global, Translator};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+pub type BreakpointId = u64;
+
+/// Where a step or a continue left the guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DebugEvent {
+    /// Stopped before the instruction at `pc`; `breakpoints` are the ones set there (empty when a
+    /// step ended elsewhere).
+    Stopped { pc: u64, breakpoints: Vec<BreakpointId> },
+    /// The run ended: exit, trap, fuel.
+    Ended(GuestEnd),
+}
+
+/// A guest instance under a debugger.
+pub struct GuestDebugger {
+    instance: Instance,
+    translator: Arc<Translator>,
+    breakpoints: BTreeMap<BreakpointId, u64>,
+    next_id: BreakpointId,
+    /// The pc the guest is stopped before (the entry before the first run).
+    pc: u64,
+    started: bool,
+    ended: Option<GuestEnd>,
+}
+
+impl GuestDebugger {
+    /// An instance of `guest` stopped before its first instruction. `guest` must be loaded with
+    /// `GuestOptions::debuggable` (on the JIT; the interpreter is always debuggable).
+    pub fn new(guest: &Guest, io: GuestIo) -> Result<GuestDebugger, DebugError> {
+        if !guest.options.debuggable && !guest.options.interpreter {
+            return Err(DebugError::NotDebuggable);
+        }
+        let instance = guest
+            .instantiate(io, HashMap::new())
+            .map_err(|e| DebugError::Engine(e.to_string()))?;
+        Ok(GuestDebugger {
+            instance,
+            translator: guest.translator.clone(),
+            breakpoints: BTreeMap::new(),
+            next_id: 1,
+            pc: guest.layout().entry,
+            started: false,
+            ended: None,
+        })
+    }
+
+    /// A breakpoint before the instruction at `pc`.
+    pub fn set_breakpoint(&mut self, pc: u64) -> Result<BreakpointId, DebugError> {
+        if !self.translator.is_instruction_start(pc) {
+            return Err(DebugError::NoInstruction(pc));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.breakpoints.insert(id, pc);
+        self.apply_sites(false)?;
+        Ok(id)
+    }
+
+    pub fn remove_breakpoint(&mut self, id: BreakpointId) -> Result<(), DebugError> {
+        self.breakpoints
+            .remove(&id)
+            .ok_or(DebugError::UnknownBreakpoint(id))?;
+        self.apply_sites(false)
+    }
+
+    /// The breakpoints, by id.
+    pub fn breakpoints(&self) -> &BTreeMap<BreakpointId, u64> {
+        &self.breakpoints
+    }
+
+    /// Runs one guest instruction.
+    pub fn step(&mut self) -> Result<DebugEvent, DebugError> {
+        self.run(true)
+    }
+
+    /// Runs to the next breakpoint or the end.
+    pub fn cont(&mut self) -> Result<DebugEvent, DebugError> {
+        self.run(false)
+    }
+
+    /// How the run ended, once it has.
+    pub fn ended(&self) -> Option<&GuestEnd> {
+        self.ended.as_ref()
+    }
+
+    /// The pc of the next instruction to run.
+    pub fn pc(&self) -> u64 {
+        self.pc
+    }
+
+    pub fn xlen(&self) -> Xlen {
+        self.translator.layout().xlen
+    }
+
+    /// x0..x31, each as the guest sees it (RV32 values zero-extended).
+    pub fn registers(&self) -> [u64; 32] {
+        let globals = self.instance.globals();
+        let mut regs = [0u64; 32];
+        for (x, reg) in regs.iter_mut().enumerate().skip(1) {
+            let v = globals[reg_global(x as u8).0 as usize];
+            *reg = match self.xlen() {
+                Xlen::X32 => v as u32 as u64,
+                Xlen::X64 => v as u64,
+            };
+        }
+        regs
+    }
+
+    /// Sets register `x` (writes to x0 are ignored, as the guest's are).
+    pub fn set_register(&mut self, x: u8, value: u64) -> Result<(), DebugError> {
+        if x >= 32 {
+            return Err(DebugError::NoRegister(x));
+        }
+        self.live()?;
+        if x == 0 {
+            return Ok(());
+        }
+        let value = match self.xlen() {
+            Xlen::X32 => value as u32 as i32 as i64,
+            Xlen::X64 => value as i64,
+        };
+        self.instance.set_global(reg_global(x), value);
+        // The region may still read the register from its variable: keep both in step (outside a
+        // frame, before the first run, the globals are all there is).
+        if self.instance.debug_frame_vars().is_some() {
+            self.instance
+                .set_debug_frame_var(Translator::register_var(x).0, value)
+                .map_err(|e| DebugError::Engine(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    pub fn read_memory(&self, addr: u64, len: usize) -> Result<Vec<u8>, DebugError> {
+        self.instance
+            .memory()
+            .read(addr, len)
+            .map_err(|e| DebugError::Memory(e.to_string()))
+    }
+
+    /// Writes guest memory the guest may write (code and read-only data stay as they are: the
+    /// translation of code is fixed once made).
+    pub fn write_memory(&mut self, addr: u64, bytes: &[u8]) -> Result<(), DebugError> {
+        self.live()?;
+        self.instance
+            .memory_mut()
+            .write(addr, bytes)
+            .map_err(|e| DebugError::Memory(e.to_string()))
+    }
+
+    fn live(&self) -> Result<(), DebugError> {
+        match &self.ended {
+            Some(end) => Err(DebugError::Ended(format!("{end:?}"))),
+            None => Ok(()),
+        }
+    }
+
+    fn apply_sites(&mut self, single_step: bool) -> Result<(), DebugError> {
+        let sites = DebugSites {
+            breakpoints: self.breakpoints.values().map(|&pc| SourceLoc(pc)).collect(),
+            single_step,
+        };
+        self.instance
+            .set_debug_sites(sites)
+            .map_err(|e| DebugError::Engine(e.to_string()))
+    }
+
+    fn run(&mut self, single_step: bool) -> Result<DebugEvent, DebugError> {
+        self.live()?;
+        if !self.started {
+            // Into the guest's first instruction, without running it: stepping and continuing then
+            // start from a stop like every later one.
+            self.apply_sites(true)?;
+            let stop = self.instance.call(layout::ENTRY, &[]);
+            self.started = true;
+            let first = self.event(stop)?;
+            if !matches!(first, DebugEvent::Stopped { .. }) {
+                return Ok(first);
+            }
+        }
+        self.apply_sites(single_step)?;
+        let stop = self.instance.resume();
+        self.event(stop)
+    }
+
+    fn event(
+        &mut self,
+        stop: Result<Stop, causeway_engine::instance::InstanceError>,
+    ) -> Result<DebugEvent, DebugError> {
+        let stop = stop.map_err(|e| DebugError::Engine(e.to_string()))?;
+        if let Stop::Breakpoint { loc } = stop {
+            self.pc = loc.0;
+            let breakpoints = self
+                .breakpoints
+                .iter()
+                .filter(|&(_, &pc)| pc == loc.0)
+                .map(|(&id, _)| id)
+                .collect();
+            return Ok(DebugEvent::Stopped {
+                pc: loc.0,
+                breakpoints,
+            });
+        }
+        let end = guest_end(&self.instance, stop).map_err(|e| DebugError::Engine(e.to_string()))?;
+        if let GuestEnd::Trap { pc: Some(pc), .. } = end {
+            self.pc = pc;
+        }
+        self.ended = Some(end.clone());
+        Ok(DebugEvent::Ended(end))
+    }
+}

@@ -131,7 +131,7 @@ impl Translator {
     /// by decoding from the symbol's address (so the middle of a 4-byte instruction is refused).
     pub fn is_instruction_start(&self, pc: u64) -> bool {
         let decodes = |pc: u64| self.decode_at(pc).filter(|d| d.inst != Inst::Illegal);
-        if pc % 2 != 0 || decodes(pc).is_none() {
+        if !pc.is_multiple_of(2) || decodes(pc).is_none() {
             return false;
         }
         let at = self.functions.partition_point(|s| s.addr <= pc);

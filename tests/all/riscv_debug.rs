@@ -34,8 +34,11 @@ fn guest(bytes: &[u8], interpreter: bool) -> Guest {
     Guest::load(bytes, options).unwrap()
 }
 
-/// Every (pc, registers) stop of single-stepping the whole run, and how it ended.
-fn trace(bytes: &[u8], interpreter: bool) -> (Vec<(u64, [u64; 32])>, GuestEnd, Vec<u8>) {
+/// A stop: the pc and the registers there.
+type Step = (u64, [u64; 32]);
+
+/// Every stop of single-stepping the whole run, how it ended, and what it printed.
+fn trace(bytes: &[u8], interpreter: bool) -> (Vec<Step>, GuestEnd, Vec<u8>) {
     let (io, out, _) = GuestIo::capture();
     let mut dbg = GuestDebugger::new(&guest(bytes, interpreter), io).unwrap();
     let mut stops = vec![(dbg.pc(), dbg.registers())];

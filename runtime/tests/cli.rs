@@ -321,3 +321,107 @@ fn perf_map_names_the_guest_code_the_run_compiled() {
         }
     }
 }
+
+/// Runs `causeway run --gdb 127.0.0.1:0 ELF` and gdb-multiarch in batch mode with `commands` against
+/// it; returns gdb's output, the guest's stdout and its exit status. `None` without gdb-multiarch.
+fn under_gdb(elf: &Path, commands: &[&str]) -> Option<(String, String, Option<i32>)> {
+    use std::io::BufRead;
+    if Command::new("gdb-multiarch").arg("--version").output().is_err() {
+        eprintln!("gdb-multiarch is not installed: skipping the GDB end-to-end test");
+        return None;
+    }
+    let mut child = bin()
+        .args(["run", "--gdb", "127.0.0.1:0"])
+        .arg(elf)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("causeway: waiting for gdb on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let mut gdb = Command::new("gdb-multiarch");
+    gdb.args([
+        "-batch",
+        "-nx",
+        "-ex",
+        "set pagination off",
+        "-ex",
+        "set confirm off",
+    ]);
+    gdb.args(["-ex", &format!("target remote {address}")]);
+    for c in commands {
+        gdb.args(["-ex", c]);
+    }
+    let out = gdb.arg(elf).output().unwrap();
+    let gdb_text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let guest = child.wait_with_output().unwrap();
+    Some((
+        gdb_text,
+        String::from_utf8_lossy(&guest.stdout).into_owned(),
+        guest.status.code(),
+    ))
+}
+
+#[test]
+fn gdb_breaks_in_a_function_reads_locals_steps_and_continues_to_the_exit() {
+    let elf = guest("rv64imac", "debug/gdb_target.elf");
+    let Some((gdb, stdout, status)) = under_gdb(
+        &elf,
+        &[
+            "break square_sum",
+            "continue",
+            "next",
+            "next",
+            "print total",
+            "print n",
+            "next",
+            "print square",
+            "set var total = 100",
+            "info registers pc",
+            "stepi",
+            "x/4xb $sp",
+            "delete",
+            "continue",
+        ],
+    ) else {
+        return;
+    };
+    for want in [
+        "Breakpoint 1, square_sum (n=4) at tests/riscv/debug/gdb_target.c:7",
+        "$1 = 0",
+        "$2 = 4",
+        "$3 = 1",
+        "<square_sum+",
+        "[Inferior 1 (process 1) exited normally]",
+    ] {
+        assert!(gdb.contains(want), "`{want}` missing from gdb's output:\n{gdb}");
+    }
+    // The write to `total` reached the guest: the sum is no longer 30.
+    assert_eq!(stdout, "square sum wrong\n", "{gdb}");
+    assert_eq!(status, Some(0), "{gdb}");
+}
+
+#[test]
+fn gdb_kill_ends_the_guest_and_detach_lets_it_run_to_its_end() {
+    let elf = guest("rv32imac", "debug/gdb_target.elf");
+    let Some((gdb, stdout, status)) = under_gdb(&elf, &["break square_sum", "continue", "kill"]) else {
+        return;
+    };
+    assert!(gdb.contains("Breakpoint 1, square_sum (n=4)"), "{gdb}");
+    assert_eq!((stdout.as_str(), status), ("", Some(137)), "{gdb}");
+    let Some((gdb, stdout, status)) = under_gdb(&elf, &["break main", "continue", "detach"]) else {
+        return;
+    };
+    assert!(gdb.contains("Breakpoint 1, main ()"), "{gdb}");
+    assert_eq!((stdout.as_str(), status), ("square sum ok\n", Some(0)), "{gdb}");
+}

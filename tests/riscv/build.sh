@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 
 TARGETS=(rv32im rv64im rv32imac rv64imac)
 CC=${CC:-riscv64-unknown-elf-gcc}
-DIRS=(tests/riscv/guests tests/riscv/hostile tests/riscv/effects)
+DIRS=(tests/riscv/guests tests/riscv/hostile tests/riscv/effects tests/riscv/debug)
 OUT=tests/riscv/elf
 MAX_ELF=20480
 
@@ -75,6 +75,7 @@ elf_path() { # dir name target
     case $1 in
         tests/riscv/hostile) echo "$OUT/$3/hostile/$2.elf" ;;
         tests/riscv/effects) echo "$OUT/$3/effects/$2.elf" ;;
+        tests/riscv/debug) echo "$OUT/$3/debug/$2.elf" ;;
         *) echo "$OUT/$3/$2.elf" ;;
     esac
 }
@@ -97,11 +98,14 @@ if [ $build = 1 ]; then
                 $CC "${flags[@]}" -c guest/crt0.S -o "$objs/$t/crt0.o"
                 $CC "${flags[@]}" -c guest/rt.c -o "$objs/$t/rt.o"
             fi
+            # The debugger's programs keep their DWARF (-O0 -g, not stripped).
+            own=() strip=(-Wl,--strip-debug)
+            if [ "$dir" = tests/riscv/debug ]; then own=(-O0 -g) strip=(); fi
             # shellcheck disable=SC2046
-            $CC "${flags[@]}" $(cflags_of "$file") -c "$file" -o "$objs/$t/$name/$name.o"
+            $CC "${flags[@]}" "${own[@]}" $(cflags_of "$file") -c "$file" -o "$objs/$t/$name/$name.o"
             # --strip-debug: Debian's libgcc objects carry DWARF that would triple the size of small
             # guests; .symtab stays, for disassembly and symbolized traces.
-            $CC "${flags[@]}" -Wl,--gc-sections -Wl,--strip-debug -Wl,--build-id=none \
+            $CC "${flags[@]}" -Wl,--gc-sections "${strip[@]}" -Wl,--build-id=none \
                 "$objs/$t/crt0.o" "$objs/$t/rt.o" "$objs/$t/$name/$name.o" -lgcc -o "$elf"
             size=$(stat -c %s "$elf")
             if [ "$size" -gt $MAX_ELF ]; then

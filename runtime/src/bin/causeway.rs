@@ -76,6 +76,10 @@ enum Command {
         /// A parameter of `main`, as `name=value` (repeat for several).
         #[arg(long = "arg")]
         args: Vec<String>,
+        /// RISC-V: wait for a GDB connection on HOST:PORT (`target remote HOST:PORT` in
+        /// gdb-multiarch) and run the guest under it, stopped before its first instruction.
+        #[arg(long, value_name = "HOST:PORT")]
+        gdb: Option<String>,
         #[command(flatten)]
         exec: ExecArgs,
     },
@@ -204,6 +208,38 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
     Ok(ExitCode::from(run.end.status() as u8))
 }
 
+/// `run FILE.elf --gdb HOST:PORT`: the guest, debuggable, served to one GDB connection. Its output
+/// passes through; it runs without a resource store (Causeway resource calls fail), and the exit
+/// status is the guest's (137 when GDB kills it).
+fn run_elf_under_gdb(
+    file: &str,
+    bytes: &[u8],
+    fuel: Option<u64>,
+    exec: &ExecArgs,
+    address: &str,
+) -> Result<ExitCode, String> {
+    use causeway_runtime::riscv::gdb::{serve, GdbEnd};
+    use causeway_runtime::riscv::{Guest, GuestDebugger, GuestIo, GuestOptions};
+    let options = GuestOptions {
+        fuel,
+        interpreter: exec.interp,
+        debuggable: true,
+        ..Default::default()
+    };
+    let guest = Guest::load(bytes, options).map_err(|e| format!("{file}: {e}"))?;
+    let listener = std::net::TcpListener::bind(address).map_err(|e| format!("--gdb {address}: {e}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("--gdb {address}: {e}"))?;
+    eprintln!("causeway: waiting for gdb on {bound}");
+    let (conn, _) = listener.accept().map_err(|e| format!("--gdb {address}: {e}"))?;
+    let dbg = GuestDebugger::new(&guest, GuestIo::inherit()).map_err(|e| format!("{file}: {e}"))?;
+    match serve(dbg, conn)? {
+        GdbEnd::Guest(end) => Ok(ExitCode::from(end.status() as u8)),
+        GdbEnd::Killed => Ok(ExitCode::from(128 + 9)),
+    }
+}
+
 /// The exit status when a guest's run fails in the runtime (a Causeway call refused or failing,
 /// a translation error): 128 + SIGABRT, like a process that aborts.
 const GUEST_ERROR_STATUS: u8 = 134;
@@ -218,6 +254,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
             fuel,
             args,
+            gdb,
             exec,
         } => {
             // Refuse an oversized file before reading it into memory (the ELF limit covers TEL too).
@@ -234,7 +271,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if !args.is_empty() {
                     return Err(format!("{file}: --arg is for TEL programs"));
                 }
+                if let Some(address) = gdb {
+                    return run_elf_under_gdb(&file, &bytes, fuel, &exec, &address);
+                }
                 return run_elf(&file, &bytes, fuel, &exec);
+            }
+            if gdb.is_some() {
+                return Err(format!("{file}: --gdb is for RISC-V ELF executables"));
             }
             if !is_tel(&file) {
                 return Err(format!(

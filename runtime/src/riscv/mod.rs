@@ -7,6 +7,7 @@
 //! `causeway-riscv`) nor print (the CLI renders what it returns).
 
 mod debug;
+pub mod gdb;
 mod io;
 mod system;
 
@@ -183,8 +184,16 @@ impl Guest {
             max_depth: layout::MAX_NESTED_CALLS as u64 + 64,
             ..Default::default()
         };
-        let mut instance = match &self.compiled {
-            Some(c) => Instance::new_jit(c.clone(), &mut linker, config),
+        let compiled = match &self.compiled {
+            // Debuggable code is patched per instance: each gets its own copy of the module's code.
+            Some(c) if self.options.debuggable => Some(Arc::new(
+                CompiledModule::compile(self.module.clone(), c.options)
+                    .map_err(|e| GuestError::Compile(e.to_string()))?,
+            )),
+            other => other.clone(),
+        };
+        let mut instance = match compiled {
+            Some(c) => Instance::new_jit(c, &mut linker, config),
             None => Instance::new_interp(self.module.clone(), &mut linker, config),
         }
         .map_err(|e| GuestError::Run(e.to_string()))?;

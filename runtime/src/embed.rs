@@ -417,6 +417,7 @@ pub struct Runtime {
     programs: RwLock<HashMap<String, Program>>,
     lifecycle: crate::lifecycle::LifecycleManager,
     zk: crate::zk::Zk,
+    debug: crate::debug::DebugSessions,
 }
 
 impl Runtime {
@@ -434,6 +435,7 @@ impl Runtime {
             programs: RwLock::new(HashMap::new()),
             lifecycle: crate::lifecycle::LifecycleManager::new(),
             zk: crate::zk::Zk::new(),
+            debug: Default::default(),
         }
     }
 
@@ -473,6 +475,11 @@ impl Runtime {
 
     pub fn resources(&self) -> &Arc<ResourceManager> {
         &self.resources
+    }
+
+    /// The debugged instances (`crate::debug`).
+    pub fn debug_sessions(&self) -> &crate::debug::DebugSessions {
+        &self.debug
     }
 
     /// The prover's state: circuit keys, owner keys, commitment nonces (`crate::zk`).

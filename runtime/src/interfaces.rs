@@ -4,6 +4,8 @@
 //! Deviations from the seed, each for a reason:
 //! - Handlers are `Box<dyn EffectHandler>` as in the seed, but `EffectHandler` is a trait of ours
 //!   (the seed leaves it open): `handle(&Effect, &ExecutionContext) -> Result<EffectResult, VmError>`.
+//! - `DebugInterface::get_registers` returns `RegisterValues`: the seed calls it `RegisterState`,
+//!   which is already the name of a resource register's lifecycle state (`types::RegisterState`).
 //! - `VmInterfaceFactory` returns `Result` (a VM kind that is not available yet is a clear `VmError`),
 //!   and `VmType` has a `Tel` kind beside the seed's.
 //!
@@ -329,4 +331,88 @@ pub trait ZkVmInterface: VersionedInterface {
         operation_type: crate::ops::OperationType,
         context: &ExecutionContext,
     ) -> Result<crate::zk::ZkCircuit, VmError>;
+}
+
+/// A breakpoint of a debugged instance.
+pub type BreakpointId = u64;
+
+/// Why a debugged instance is where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// Before its first instruction: not run yet.
+    Entry,
+    /// At these breakpoints.
+    Breakpoint(Vec<BreakpointId>),
+    /// After a step.
+    Step,
+    /// The guest exited with this status.
+    Exited(i32),
+    /// The guest trapped (`signal` as qemu-user would die of it) at `pc`.
+    Trap {
+        signal: i32,
+        pc: Option<u64>,
+    },
+    OutOfFuel,
+}
+
+/// Where a debugged instance is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VmState {
+    /// Stopped before the instruction at `pc`.
+    Paused { pc: u64 },
+    /// The run has ended (see the reason).
+    Ended,
+}
+
+/// What `step` and `continue_execution` return: the state and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DebugState {
+    pub instance: VmInstanceId,
+    pub state: VmState,
+    pub reason: StopReason,
+}
+
+/// A debugged instance's registers: for RISC-V, `x0`..`x31` by name, and the pc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterValues {
+    pub pc: u64,
+    pub registers: Vec<(String, u64)>,
+}
+
+/// Debugging VM instances (the seed's `DebugInterface`). Instances come from
+/// `Runtime::debug_guest` (RISC-V guests, on debuggable code); every method needs the `Debug` right
+/// over the context's domain.
+pub trait DebugInterface: VersionedInterface {
+    /// A breakpoint before the instruction at `address` (a guest pc).
+    fn set_breakpoint(
+        &self,
+        instance_id: &VmInstanceId,
+        address: MemoryAddress,
+        context: &ExecutionContext,
+    ) -> Result<BreakpointId, VmError>;
+
+    fn remove_breakpoint(
+        &self,
+        instance_id: &VmInstanceId,
+        breakpoint_id: BreakpointId,
+        context: &ExecutionContext,
+    ) -> Result<(), VmError>;
+
+    /// Runs one guest instruction.
+    fn step(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<DebugState, VmError>;
+
+    /// Runs to the next breakpoint or the end.
+    fn continue_execution(
+        &self,
+        instance_id: &VmInstanceId,
+        context: &ExecutionContext,
+    ) -> Result<DebugState, VmError>;
+
+    fn get_state(&self, instance_id: &VmInstanceId, context: &ExecutionContext) -> Result<VmState, VmError>;
+
+    fn get_registers(
+        &self,
+        instance_id: &VmInstanceId,
+        context: &ExecutionContext,
+    ) -> Result<RegisterValues, VmError>;
 }

@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod capability;
 pub mod cli_resources;
+pub mod debug;
 pub mod embed;
 pub mod error;
 pub mod interfaces;

@@ -189,3 +189,78 @@ fn a_debugger_gets_precise_errors() {
         Err(DebugError::NotDebuggable)
     ));
 }
+
+#[test]
+fn the_debug_interface_drives_a_guest_through_an_adapter() {
+    use causeway_runtime::adapter::VmInterfaceFactory;
+    use causeway_runtime::capability::{CapabilityManager, Rights};
+    use causeway_runtime::error::{Right, VmError};
+    use causeway_runtime::interfaces::*;
+    use causeway_runtime::store::memory::MemoryStore;
+    use causeway_runtime::types::{DomainId, OwnerId};
+    use std::sync::Arc;
+
+    let caps = Arc::new(CapabilityManager::new());
+    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
+    let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
+    let adapter = factory.create_adapter(VmType::RiscV).unwrap();
+    let bytes = elf("rv64imac", "exit_return.elf");
+    let (main, _) = symbol(&bytes, "main");
+    let debuggee = guest(&bytes, false);
+    let (io, out, _) = GuestIo::capture();
+    let id = factory.runtime().debug_guest(&debuggee, io, &ctx).unwrap();
+    let entry = debuggee.layout().entry;
+    assert_eq!(
+        adapter.get_state(&id, &ctx).unwrap(),
+        VmState::Paused { pc: entry }
+    );
+
+    let bp = adapter.set_breakpoint(&id, main, &ctx).unwrap();
+    let at_main = adapter.continue_execution(&id, &ctx).unwrap();
+    assert_eq!(at_main.reason, StopReason::Breakpoint(vec![bp]));
+    assert_eq!(at_main.state, VmState::Paused { pc: main });
+    let regs = adapter.get_registers(&id, &ctx).unwrap();
+    assert_eq!((regs.pc, regs.registers.len()), (main, 32));
+    assert_eq!(regs.registers[2].0, "x2");
+    assert_eq!(regs.registers[0], ("x0".to_string(), 0));
+    let stepped = adapter.step(&id, &ctx).unwrap();
+    assert_eq!(stepped.reason, StopReason::Step);
+    assert!(matches!(stepped.state, VmState::Paused { pc } if pc > main));
+
+    // Precise errors: unknown breakpoint and instance, no instruction, no `debug` right.
+    adapter.remove_breakpoint(&id, bp, &ctx).unwrap();
+    let debug_error = |r: Result<(), VmError>| match r {
+        Err(VmError::DebugError(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(
+        debug_error(adapter.remove_breakpoint(&id, bp, &ctx)),
+        DebugError::UnknownBreakpoint(b) if b == bp
+    ));
+    assert!(matches!(
+        debug_error(adapter.set_breakpoint(&id, main + 1, &ctx).map(|_| ())),
+        DebugError::NoInstruction(_)
+    ));
+    assert!(matches!(
+        debug_error(adapter.step(&999, &ctx).map(|_| ())),
+        DebugError::UnknownInstance(999)
+    ));
+    let rights: Vec<Right> = Right::ALL.into_iter().filter(|&r| r != Right::Debug).collect();
+    let no_debug = caps.context(ctx.caller, ctx.domain.clone(), Rights::of(&rights));
+    assert!(matches!(
+        adapter.get_registers(&id, &no_debug),
+        Err(VmError::CapabilityError(_))
+    ));
+    assert!(matches!(
+        factory
+            .runtime()
+            .debug_guest(&debuggee, GuestIo::capture().0, &no_debug),
+        Err(VmError::CapabilityError(_))
+    ));
+
+    let end = adapter.continue_execution(&id, &ctx).unwrap();
+    assert_eq!((end.reason, end.state), (StopReason::Exited(7), VmState::Ended));
+    assert_eq!(out.bytes(), b"returning 7 from main\n");
+    factory.runtime().debug_sessions().close(id).unwrap();
+    assert!(adapter.get_state(&id, &ctx).is_err());
+}

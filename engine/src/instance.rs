@@ -11,7 +11,7 @@
 use crate::exec::{Counters, DebugSites, Env, HostCall, Resolver};
 use crate::host::{HostCtx, HostFn, HostOutcome, Linker};
 use crate::interp::Interpreter;
-use crate::ir::{self, FuncId, ImportId, ImportKind, Module};
+use crate::ir::{self, FuncId, ImportId, ImportKind, Module, SourceLoc};
 use crate::jit::lower::{decode_trap, LocEntry};
 use crate::jit::vmctx::*;
 use crate::jit::{code::CodeError, CompiledModule, DynamicBases};
@@ -662,6 +662,54 @@ impl Instance {
         Ok(())
     }
 
+    /// Adds a breakpoint at `loc`, patching only the sites there (cheap on a large program, unlike
+    /// replacing the whole set with [`Instance::set_debug_sites`]).
+    pub fn add_breakpoint(&mut self, loc: SourceLoc) -> Result<(), InstanceError> {
+        self.require_debuggable()?;
+        if self.state.debug.breakpoints.insert(loc) && !self.state.debug.single_step {
+            self.patch_loc(loc, true)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the breakpoint at `loc` (if any), patching only the sites there.
+    pub fn remove_breakpoint(&mut self, loc: SourceLoc) -> Result<(), InstanceError> {
+        if self.state.debug.breakpoints.remove(&loc) && !self.state.debug.single_step {
+            self.patch_loc(loc, false)?;
+        }
+        Ok(())
+    }
+
+    /// Turns stopping at every location on or off, keeping the breakpoints.
+    pub fn set_single_step(&mut self, on: bool) -> Result<(), InstanceError> {
+        if self.state.debug.single_step == on {
+            return Ok(());
+        }
+        let mut sites = self.state.debug.clone();
+        sites.single_step = on;
+        self.set_debug_sites(sites)
+    }
+
+    fn require_debuggable(&self) -> Result<(), InstanceError> {
+        match &self.state.compiled {
+            Some(c) if !c.options.debuggable => Err(InstanceError::NotDebuggable),
+            _ => Ok(()),
+        }
+    }
+
+    fn patch_loc(&mut self, loc: SourceLoc, enabled: bool) -> Result<(), InstanceError> {
+        if let Some(compiled) = &mut self.state.compiled {
+            let compiled = Arc::get_mut(compiled).ok_or(InstanceError::SharedCode)?;
+            let sites = compiled.sites_at(loc);
+            compiled.set_sites(sites.into_iter().map(|s| (s, enabled)))?;
+            for code in &mut self.state.dyn_code {
+                let sites = code.sites_at(loc);
+                code.set_sites(sites.into_iter().map(|s| (s, enabled)))?;
+            }
+        }
+        Ok(())
+    }
+
     /// In debuggable JIT code stopped at a breakpoint: the current frame's variables.
     pub fn debug_frame_vars(&self) -> Option<(FuncId, Vec<i64>)> {
         match &self.tier {
@@ -933,14 +981,16 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
 
 /// Patches `code`'s sites in or out to match `sites`.
 fn patch_sites(code: &mut CompiledModule, sites: &DebugSites) -> Result<(), crate::jit::code::CodeError> {
-    for site in 0..code.site_count() {
-        let want = code
-            .site_loc(site)
-            .and_then(|l| l.loc)
-            .is_some_and(|l| sites.stops_at(l));
-        code.set_site(site, want)?;
-    }
-    Ok(())
+    let wants: Vec<(usize, bool)> = (0..code.site_count())
+        .map(|site| {
+            let want = code
+                .site_loc(site)
+                .and_then(|l| l.loc)
+                .is_some_and(|l| sites.stops_at(l));
+            (site, want)
+        })
+        .collect();
+    code.set_sites(wants)
 }
 
 impl RunState {

@@ -63,16 +63,30 @@ impl CodeMemory {
     /// Overwrites `bytes` at `offset`. The caller guarantees no thread is executing this code (its
     /// instance is paused: stopped inside a libcall or not running at all).
     pub fn patch(&mut self, offset: usize, bytes: &[u8]) -> Result<(), CodeError> {
-        if offset.checked_add(bytes.len()).is_none_or(|end| end > self.len) {
-            return Err(CodeError::Patch {
-                offset,
-                len: bytes.len(),
-            });
+        self.patch_many(&[(offset, bytes)])
+    }
+
+    /// Writes each `(offset, bytes)` into the code, making it writable once for all of them (a
+    /// protection change costs far more than the writes).
+    pub fn patch_many(&mut self, writes: &[(usize, &[u8])]) -> Result<(), CodeError> {
+        for &(offset, bytes) in writes {
+            if offset.checked_add(bytes.len()).is_none_or(|end| end > self.len) {
+                return Err(CodeError::Patch {
+                    offset,
+                    len: bytes.len(),
+                });
+            }
+        }
+        if writes.is_empty() {
+            return Ok(());
         }
         self.protect(region::Protection::READ_WRITE)?;
         let ptr = self.map.as_mut_ptr();
-        // SAFETY: offset+len is inside the mapping (checked above), now writable, and nobody runs it.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.add(offset), bytes.len()) };
+        for &(offset, bytes) in writes {
+            // SAFETY: offset+len is inside the mapping (checked above), now writable, and nobody
+            // runs it.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.add(offset), bytes.len()) };
+        }
         self.protect(region::Protection::READ_EXECUTE)
     }
 }

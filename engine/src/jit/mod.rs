@@ -96,6 +96,9 @@ pub struct CompiledModule {
     /// Breakpoint sites by id (the id JIT code passes to the stub).
     sites: Vec<LocEntry>,
     patches: Vec<Patch>,
+    /// The patches (emitted calls) of each site, and the sites of each location.
+    site_patches: Vec<Vec<usize>>,
+    sites_by_loc: HashMap<SourceLoc, Vec<usize>>,
     nop: Vec<u8>,
     table: Vec<TableEntry>,
     /// Per function: Cranelift IR text and disassembly, when `keep_text` was asked for.
@@ -501,16 +504,25 @@ impl CompiledModule {
             funcs: metas,
             trampolines,
             locs,
+            site_patches: vec![Vec::new(); site_locs.len()],
+            sites_by_loc: HashMap::new(),
             sites: site_locs,
             patches,
             nop,
             table,
             text,
         };
-        // Sites are live as emitted: nop them all before the first run.
-        for i in 0..cm.patches.len() {
-            cm.patch(i, false)?;
+        for (i, p) in cm.patches.iter().enumerate() {
+            cm.site_patches[p.site].push(i);
         }
+        for (site, entry) in cm.sites.iter().enumerate() {
+            if let Some(loc) = entry.loc {
+                cm.sites_by_loc.entry(loc).or_default().push(site);
+            }
+        }
+        // Sites are live as emitted: nop them all before the first run.
+        let all: Vec<(usize, bool)> = (0..cm.patches.len()).map(|i| (i, false)).collect();
+        cm.apply_patches(&all)?;
         perf_map::record(|| cm.symbols());
         Ok(cm)
     }
@@ -641,40 +653,54 @@ impl CompiledModule {
 
     /// Sites at guest location `loc`.
     pub fn sites_at(&self, loc: SourceLoc) -> Vec<usize> {
-        (0..self.sites.len())
-            .filter(|&i| self.sites[i].loc == Some(loc))
-            .collect()
+        self.sites_by_loc.get(&loc).cloned().unwrap_or_default()
     }
 
     /// Whether any emitted call of `site` is patched in.
     pub fn site_enabled(&self, site: usize) -> bool {
-        self.patches.iter().any(|p| p.site == site && p.enabled)
+        self.site_patches
+            .get(site)
+            .is_some_and(|ps| ps.iter().any(|&i| self.patches[i].enabled))
     }
 
     /// Patches every emitted call of a site in (the call) or out (nops). The caller guarantees no
     /// thread executes this code.
     pub fn set_site(&mut self, site: usize, enabled: bool) -> Result<(), CodeError> {
-        for i in 0..self.patches.len() {
-            if self.patches[i].site == site {
-                self.patch(i, enabled)?;
-            }
-        }
-        Ok(())
+        self.set_sites(std::iter::once((site, enabled)))
     }
 
-    fn patch(&mut self, i: usize, enabled: bool) -> Result<(), CodeError> {
-        let p = &self.patches[i];
-        if p.enabled == enabled {
-            return Ok(());
+    /// [`CompiledModule::set_site`] for many sites, with one change of the code's protection for
+    /// all the calls that change (none when none do).
+    pub fn set_sites(&mut self, sites: impl IntoIterator<Item = (usize, bool)>) -> Result<(), CodeError> {
+        let mut changes = Vec::new();
+        for (site, enabled) in sites {
+            for &i in self.site_patches.get(site).map_or(&[][..], |v| v.as_slice()) {
+                if self.patches[i].enabled != enabled {
+                    changes.push((i, enabled));
+                }
+            }
         }
-        let bytes = if enabled {
-            p.call_bytes.clone()
-        } else {
-            fill_nops(&self.nop, p.call_bytes.len())
-        };
-        let offset = p.offset;
-        self.code.patch(offset, &bytes)?;
-        self.patches[i].enabled = enabled;
+        self.apply_patches(&changes)
+    }
+
+    fn apply_patches(&mut self, changes: &[(usize, bool)]) -> Result<(), CodeError> {
+        let bytes: Vec<(usize, Vec<u8>)> = changes
+            .iter()
+            .map(|&(i, enabled)| {
+                let p = &self.patches[i];
+                let bytes = if enabled {
+                    p.call_bytes.clone()
+                } else {
+                    fill_nops(&self.nop, p.call_bytes.len())
+                };
+                (p.offset, bytes)
+            })
+            .collect();
+        let writes: Vec<(usize, &[u8])> = bytes.iter().map(|(o, b)| (*o, b.as_slice())).collect();
+        self.code.patch_many(&writes)?;
+        for &(i, enabled) in changes {
+            self.patches[i].enabled = enabled;
+        }
         Ok(())
     }
 

@@ -9,7 +9,6 @@
 
 use super::{guest_end, Guest, GuestEnd, GuestIo};
 use crate::error::DebugError;
-use causeway_engine::exec::DebugSites;
 use causeway_engine::instance::Instance;
 use causeway_engine::ir::SourceLoc;
 use causeway_engine::stop::Stop;
@@ -69,18 +68,26 @@ impl GuestDebugger {
         if !self.translator.is_instruction_start(pc) {
             return Err(DebugError::NoInstruction(pc));
         }
+        self.instance
+            .add_breakpoint(SourceLoc(pc))
+            .map_err(|e| DebugError::Engine(e.to_string()))?;
         let id = self.next_id;
         self.next_id += 1;
         self.breakpoints.insert(id, pc);
-        self.apply_sites(false)?;
         Ok(id)
     }
 
     pub fn remove_breakpoint(&mut self, id: BreakpointId) -> Result<(), DebugError> {
-        self.breakpoints
+        let pc = self
+            .breakpoints
             .remove(&id)
             .ok_or(DebugError::UnknownBreakpoint(id))?;
-        self.apply_sites(false)
+        if !self.breakpoints.values().any(|&other| other == pc) {
+            self.instance
+                .remove_breakpoint(SourceLoc(pc))
+                .map_err(|e| DebugError::Engine(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// The breakpoints, by id.
@@ -174,13 +181,9 @@ impl GuestDebugger {
         }
     }
 
-    fn apply_sites(&mut self, single_step: bool) -> Result<(), DebugError> {
-        let sites = DebugSites {
-            breakpoints: self.breakpoints.values().map(|&pc| SourceLoc(pc)).collect(),
-            single_step,
-        };
+    fn single_step(&mut self, on: bool) -> Result<(), DebugError> {
         self.instance
-            .set_debug_sites(sites)
+            .set_single_step(on)
             .map_err(|e| DebugError::Engine(e.to_string()))
     }
 
@@ -189,7 +192,7 @@ impl GuestDebugger {
         if !self.started {
             // Into the guest's first instruction, without running it: stepping and continuing then
             // start from a stop like every later one.
-            self.apply_sites(true)?;
+            self.single_step(true)?;
             let stop = self.instance.call(layout::ENTRY, &[]);
             self.started = true;
             let first = self.event(stop)?;
@@ -197,7 +200,7 @@ impl GuestDebugger {
                 return Ok(first);
             }
         }
-        self.apply_sites(single_step)?;
+        self.single_step(single_step)?;
         let stop = self.instance.resume();
         self.event(stop)
     }

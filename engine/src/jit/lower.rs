@@ -126,12 +126,18 @@ pub fn check_stub_signature() -> cranelift_codegen::ir::Signature {
 }
 
 /// The signature of the breakpoint stub: `(vmctx, site, frame)`, preserving every register.
+/// `(vmctx, site, frame, fuel)`, preserving every register: a nop-ed site costs its argument moves
+/// and nothing else. `fuel` is the fuel counter (kept in a register in metered code) or
+/// [`NO_FUEL`]; the stub stores it, so that code does not store and reload fuel around every site.
 pub fn site_stub_signature() -> cranelift_codegen::ir::Signature {
     let mut s = cranelift_codegen::ir::Signature::new(CallConv::PreserveAll);
     s.params
-        .extend([types::I64, types::I64, types::I64].map(AbiParam::new));
+        .extend([types::I64, types::I64, types::I64, types::I64].map(AbiParam::new));
     s
 }
+
+/// The `fuel` argument of a site in unmetered code: the stub leaves the context's fuel alone.
+pub const NO_FUEL: i64 = i64::MIN;
 
 fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -1094,9 +1100,13 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let slot = self.debug_frame.expect("sites exist only in debuggable code");
         let frame = self.b.ins().stack_addr(types::I64, slot, 0);
         let site_v = self.b.ins().iconst(types::I64, site);
-        self.store_fuel();
-        self.b.ins().call(stub, &[self.vmctx, site_v, frame]);
-        self.reload_fuel();
+        let fuel = match self.fuel {
+            Some(var) => self.b.use_var(var),
+            None => self.b.ins().iconst(types::I64, NO_FUEL),
+        };
+        self.b.ins().call(stub, &[self.vmctx, site_v, frame, fuel]);
+        // A stop at the site sets `debug_reload` when it resumes: variables (a debugger may have
+        // written them) and fuel (it may have been added) come back from the frame and the context.
         let reload = self
             .b
             .ins()
@@ -1122,6 +1132,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             };
             self.b.def_var(self.vars[i], v);
         }
+        self.reload_fuel();
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
     }

@@ -13,6 +13,7 @@ pub mod vmctx;
 
 use crate::ir::{self, FuncId, Module, Signature, SourceLoc, TrapCode as IrTrap};
 use code::{CodeError, CodeMemory};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, MemFlagsData, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -809,9 +810,16 @@ fn build_stop_stub(
     b.switch_to_block(entry);
     let vmctx = b.block_params(entry)[0];
     let (reason, payload) = if site {
-        let [site, frame] = [1, 2].map(|i| b.block_params(entry)[i]);
+        let [site, frame, fuel] = [1, 2, 3].map(|i| b.block_params(entry)[i]);
         b.ins()
             .store(MemFlagsData::trusted(), frame, vmctx, OFFSET_DEBUG_FRAME);
+        let metered = b.ins().icmp_imm_s(IntCC::NotEqual, fuel, lower::NO_FUEL);
+        let (store, stop) = (b.create_block(), b.create_block());
+        b.ins().brif(metered, store, &[], stop, &[]);
+        b.switch_to_block(store);
+        b.ins().store(MemFlagsData::trusted(), fuel, vmctx, OFFSET_FUEL);
+        b.ins().jump(stop, &[]);
+        b.switch_to_block(stop);
         (STOP_SITE, site)
     } else {
         (STOP_CHECK, b.ins().iconst(types::I64, 0))

@@ -444,7 +444,7 @@ impl CompiledModule {
             m.offset = off;
         }
         let mut link_error = None;
-        let code = CodeMemory::new(&image, |buf, base| {
+        let code = CodeMemory::new(&image, opts.debuggable, |buf, base| {
             for (pi, p) in pieces.iter().enumerate() {
                 for &(roff, kind, ns, idx, addend) in &p.relocs {
                     let target = match ns {

@@ -79,9 +79,9 @@ impl Translator {
         }
     }
 
-    /// Debuggable translation: registers still live in variables, but every register a block
-    /// starts with dirty is written back before its first instruction, and every register an
-    /// instruction writes is written back right after it. At every `mark` (where debuggable code
+    /// Debuggable translation: registers still live in variables, but every register an
+    /// instruction writes is written back right after it (by a block-ending instruction, on the
+    /// edge it leaves by); registers are loaded from their globals, so none is ever stale there. At every `mark` (where debuggable code
     /// has its breakpoint site) the globals then hold the whole guest state, so a debugger reads and
     /// writes registers there; a write must also go to the frame's variable, which the code may
     /// still read. Fuel and results do not change.
@@ -233,10 +233,15 @@ impl<'a> RegionBuilder<'a> {
     /// back what is dirty and returns `to` to the dispatcher.
     fn edge(&mut self, from: u64, to: u64) -> BlockId {
         let dirty = self.flow.dirty_out(from);
-        let (extra, target) = match self.blocks.get(&to) {
+        let (mut extra, target) = match self.blocks.get(&to) {
             Some(&blk) => (dirty & !self.flow.dirty_in[&to], Some(blk)),
             None => (dirty, None),
         };
+        if self.t.debuggable {
+            // What the block-ending instruction wrote (a link register), in its global before the
+            // next instruction's mark.
+            extra |= self.flow.nodes[&from].defs;
+        }
         if let (0, Some(blk)) = (extra, target) {
             return blk;
         }
@@ -293,10 +298,6 @@ impl<'a> RegionBuilder<'a> {
 
     /// Lifts the basic block starting at `start`.
     fn block(&mut self, start: u64) {
-        if self.t.debuggable {
-            self.b.set_loc(None);
-            self.write_back(self.flow.dirty_in[&start]);
-        }
         let mut pc = start;
         loop {
             let d = self.found.insts[&pc];

@@ -666,17 +666,19 @@ impl Instance {
     /// replacing the whole set with [`Instance::set_debug_sites`]).
     pub fn add_breakpoint(&mut self, loc: SourceLoc) -> Result<(), InstanceError> {
         self.require_debuggable()?;
-        if self.state.debug.breakpoints.insert(loc) && !self.state.debug.single_step {
+        if !self.state.debug.breakpoints.contains(&loc) && !self.state.debug.single_step {
             self.patch_loc(loc, true)?;
         }
+        self.state.debug.breakpoints.insert(loc);
         Ok(())
     }
 
     /// Removes the breakpoint at `loc` (if any), patching only the sites there.
     pub fn remove_breakpoint(&mut self, loc: SourceLoc) -> Result<(), InstanceError> {
-        if self.state.debug.breakpoints.remove(&loc) && !self.state.debug.single_step {
+        if self.state.debug.breakpoints.contains(&loc) && !self.state.debug.single_step {
             self.patch_loc(loc, false)?;
         }
+        self.state.debug.breakpoints.remove(&loc);
         Ok(())
     }
 

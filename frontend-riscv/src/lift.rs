@@ -237,9 +237,9 @@ impl<'a> RegionBuilder<'a> {
             Some(&blk) => (dirty & !self.flow.dirty_in[&to], Some(blk)),
             None => (dirty, None),
         };
-        if self.t.debuggable {
+        if self.t.debuggable && !self.flow.nodes[&from].call {
             // What the block-ending instruction wrote (a link register), in its global before the
-            // next instruction's mark.
+            // next instruction's mark. (A call wrote its link back before calling.)
             extra |= self.flow.nodes[&from].defs;
         }
         if let (0, Some(blk)) = (extra, target) {

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 struct Session {
     dbg: GuestDebugger,
     reason: StopReason,
+    /// The domain of the context that made it: every use needs `Debug` over it.
+    domain: crate::types::DomainId,
 }
 
 /// The debugged instances of a runtime.
@@ -65,6 +67,7 @@ impl crate::embed::Runtime {
         let session = Session {
             dbg,
             reason: StopReason::Entry,
+            domain: ctx.domain.clone(),
         };
         sessions
             .sessions
@@ -91,6 +94,9 @@ impl CausewayAdapter {
         check_debug(self.runtime(), ctx)?;
         let session = self.runtime().debug_sessions().get(id)?;
         let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+        self.runtime()
+            .capabilities()
+            .check(ctx, Right::Debug, Access::Domain(&session.domain))?;
         f(&mut session)
     }
 }
@@ -115,7 +121,8 @@ fn run(session: &mut Session, id: VmInstanceId, step: bool) -> Result<DebugState
         DebugEvent::Stopped { .. } => StopReason::Step,
         DebugEvent::Ended(GuestEnd::Exited(status)) => StopReason::Exited(status),
         DebugEvent::Ended(GuestEnd::Trap { signal, pc, .. }) => StopReason::Trap { signal, pc },
-        DebugEvent::Ended(GuestEnd::OutOfFuel | GuestEnd::Interrupted) => StopReason::OutOfFuel,
+        DebugEvent::Ended(GuestEnd::OutOfFuel) => StopReason::OutOfFuel,
+        DebugEvent::Ended(GuestEnd::Interrupted) => StopReason::Interrupted,
     };
     Ok(DebugState {
         instance: id,

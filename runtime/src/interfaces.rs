@@ -353,6 +353,7 @@ pub enum StopReason {
         pc: Option<u64>,
     },
     OutOfFuel,
+    Interrupted,
 }
 
 /// Where a debugged instance is.

@@ -425,3 +425,14 @@ fn gdb_kill_ends_the_guest_and_detach_lets_it_run_to_its_end() {
     assert!(gdb.contains("Breakpoint 1, main ()"), "{gdb}");
     assert_eq!((stdout.as_str(), status), ("square sum ok\n", Some(0)), "{gdb}");
 }
+
+#[test]
+fn gdb_sees_a_trap_as_a_signal_and_continuing_ends_the_guest_with_it() {
+    let elf = guest("rv64imac", "hostile/null_load.elf");
+    let Some((gdb, _, status)) = under_gdb(&elf, &["continue", "info registers pc", "continue"]) else {
+        return;
+    };
+    assert!(gdb.contains("Program received signal SIGSEGV"), "{gdb}");
+    assert!(gdb.contains("Program terminated with signal SIGSEGV"), "{gdb}");
+    assert_eq!(status, Some(139), "{gdb}");
+}

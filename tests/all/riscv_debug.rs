@@ -258,6 +258,18 @@ fn the_debug_interface_drives_a_guest_through_an_adapter() {
         Err(VmError::CapabilityError(_))
     ));
 
+    // A session belongs to the domain that made it: `Debug` over another domain does not reach it.
+    let elsewhere = DomainId::new("elsewhere");
+    let mut foreign = caps.context(ctx.caller, elsewhere.clone(), Rights::NONE);
+    foreign.capabilities.push(caps.mint(
+        causeway_runtime::capability::CapabilityTarget::Domain(elsewhere),
+        Rights::of(&[Right::Debug]),
+    ));
+    assert!(matches!(
+        adapter.step(&id, &foreign),
+        Err(VmError::CapabilityError(_))
+    ));
+
     let end = adapter.continue_execution(&id, &ctx).unwrap();
     assert_eq!((end.reason, end.state), (StopReason::Exited(7), VmState::Ended));
     assert_eq!(out.bytes(), b"returning 7 from main\n");

@@ -45,7 +45,10 @@ impl CodeMemory {
     ) -> Result<CodeMemory, CodeError> {
         let len = code.len().max(1);
         let alloc = |e: std::io::Error| CodeError::Alloc(len, e.to_string());
-        if !patchable {
+        // Where a memory file cannot be mapped executable (a hardened kernel, a sandbox), patchable
+        // code falls back to a private mapping whose protection patches flip.
+        let aliased = if patchable { Self::aliased(len).ok() } else { None };
+        let Some((exec, mut writer)) = aliased else {
             let mut map = MmapMut::map_anon(len).map_err(alloc)?;
             map[..code.len()].copy_from_slice(code);
             let base = map.as_ptr() as usize;
@@ -56,22 +59,6 @@ impl CodeMemory {
             };
             mem.protect(region::Protection::READ_EXECUTE)?;
             return Ok(mem);
-        }
-        // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new descriptor or -1.
-        let fd = unsafe { libc::memfd_create(c"causeway-code".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(alloc(std::io::Error::last_os_error()));
-        }
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        let file = unsafe { std::fs::File::from_raw_fd(fd) };
-        file.set_len(len as u64).map_err(alloc)?;
-        // SAFETY: the file is ours alone (an unnamed memory file): nobody else can change its
-        // length or contents behind these mappings.
-        let (exec, mut writer) = unsafe {
-            (
-                MmapOptions::new().len(len).map_exec(&file).map_err(alloc)?,
-                MmapOptions::new().len(len).map_mut(&file).map_err(alloc)?,
-            )
         };
         writer[..code.len()].copy_from_slice(code);
         fixup(&mut writer[..code.len()], exec.as_ptr() as usize);
@@ -79,6 +66,26 @@ impl CodeMemory {
             mapping: Mapping::Aliased { exec, writer },
             len,
         })
+    }
+
+    /// A fresh memory file of `len` bytes, mapped read-execute and read-write.
+    fn aliased(len: usize) -> std::io::Result<(Mmap, MmapMut)> {
+        // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new descriptor or -1.
+        let fd = unsafe { libc::memfd_create(c"causeway-code".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        let file = unsafe { std::fs::File::from_raw_fd(fd) };
+        file.set_len(len as u64)?;
+        // SAFETY: the file is ours alone (an unnamed memory file): nobody else can change its
+        // length or contents behind these mappings.
+        unsafe {
+            Ok((
+                MmapOptions::new().len(len).map_exec(&file)?,
+                MmapOptions::new().len(len).map_mut(&file)?,
+            ))
+        }
     }
 
     fn protect(&self, prot: region::Protection) -> Result<(), CodeError> {

@@ -977,6 +977,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let call = self.b.create_block();
         self.b.append_block_param(call, types::I64);
         self.b.set_cold_block(resolve);
+        // Both paths call out: spill what changed here, before they part (the resolve path's host
+        // call would otherwise take the dirty flags with it).
+        self.flush_dirty();
         self.b.ins().brif(code, call, &[code.into()], resolve, &[]);
         self.b.switch_to_block(resolve);
         let hslot = self.host_slot();

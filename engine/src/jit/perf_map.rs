@@ -38,10 +38,21 @@ pub fn path() -> PathBuf {
     PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()))
 }
 
-/// Starts recording: creates (or empties) [`path`] and records every compilation from now on.
+/// Starts recording: creates [`path`] afresh (an old file is removed first; the new one is created
+/// exclusively, so a link planted in /tmp cannot redirect it) and records every compilation from
+/// now on.
 pub fn enable() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = path();
-    let file = File::create(&path)?;
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&path)?;
     let mut map = lock();
     map.file = Some(file);
     map.error = None;

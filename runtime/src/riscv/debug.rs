@@ -40,13 +40,16 @@ pub struct GuestDebugger {
     pc: u64,
     started: bool,
     ended: Option<GuestEnd>,
+    /// Why the runtime ended the run, when it did (a failing system call, a translation error).
+    failed: Option<String>,
 }
 
 impl GuestDebugger {
     /// An instance of `guest` stopped before its first instruction. `guest` must be loaded with
     /// `GuestOptions::debuggable` (on the JIT; the interpreter is always debuggable).
     pub fn new(guest: &Guest, io: GuestIo) -> Result<GuestDebugger, DebugError> {
-        if !guest.options.debuggable && !guest.options.interpreter {
+        // On the interpreter too: the debuggable translation is what keeps registers readable.
+        if !guest.options.debuggable {
             return Err(DebugError::NotDebuggable);
         }
         let instance = guest
@@ -60,6 +63,7 @@ impl GuestDebugger {
             pc: guest.layout().entry,
             started: false,
             ended: None,
+            failed: None,
         })
     }
 
@@ -174,7 +178,15 @@ impl GuestDebugger {
             .map_err(|e| DebugError::Memory(e.to_string()))
     }
 
+    /// Why the runtime ended the run, if it did.
+    pub fn failed(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
     fn live(&self) -> Result<(), DebugError> {
+        if let Some(why) = &self.failed {
+            return Err(DebugError::Ended(why.clone()));
+        }
         match &self.ended {
             Some(end) => Err(DebugError::Ended(format!("{end:?}"))),
             None => Ok(()),
@@ -223,7 +235,13 @@ impl GuestDebugger {
                 breakpoints,
             });
         }
-        let end = guest_end(&self.instance, stop).map_err(|e| DebugError::Engine(e.to_string()))?;
+        let end = match guest_end(&self.instance, stop) {
+            Ok(end) => end,
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                return Err(DebugError::Engine(e.to_string()));
+            }
+        };
         if let GuestEnd::Trap { pc: Some(pc), .. } = end {
             self.pc = pc;
         }

@@ -69,8 +69,17 @@ impl<A> GdbGuest<A> {
         let event = match self.resume {
             Resume::Step => self.dbg.step(),
             Resume::Continue => self.dbg.cont(),
-        }
-        .map_err(|e| e.to_string())?;
+        };
+        let event = match event {
+            Ok(event) => event,
+            // The runtime ended the run (a failing system call, a translation error): the guest
+            // dies as the CLI reports it, of SIGABRT.
+            Err(e) if self.dbg.failed().is_some() => {
+                eprintln!("causeway: {e}");
+                return Ok(SingleThreadStopReason::Terminated(Signal::SIGABRT));
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         Ok(match event {
             DebugEvent::Stopped { breakpoints, .. }
                 if self.resume == Resume::Continue && !breakpoints.is_empty() =>
@@ -199,10 +208,9 @@ macro_rules! riscv_target {
         }
 
         impl SingleThreadResume for GdbGuest<$arch> {
-            fn resume(&mut self, signal: Option<Signal>) -> Result<(), Self::Error> {
-                if signal.is_some() {
-                    return Err("a guest cannot be resumed with a signal".into());
-                }
+            fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+                // GDB passes a trap's signal back when continuing; the guest then dies of it
+                // (`run` reports that), as a process would. No other signal can be delivered.
                 self.resume = Resume::Continue;
                 Ok(())
             }
@@ -213,10 +221,7 @@ macro_rules! riscv_target {
         }
 
         impl SingleThreadSingleStep for GdbGuest<$arch> {
-            fn step(&mut self, signal: Option<Signal>) -> Result<(), Self::Error> {
-                if signal.is_some() {
-                    return Err("a guest cannot be stepped with a signal".into());
-                }
+            fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
                 self.resume = Resume::Step;
                 Ok(())
             }

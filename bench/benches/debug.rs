@@ -5,32 +5,17 @@
 //! a table of ratios against the targets: debuggable at most 3x slower, set + clear under 10 µs.
 
 use causeway_bench::results::{cell, criterion_dir, fmt_ns, fmt_ratio, geomean, median, ratio, verdict};
+use causeway_bench::riscv::PROGRAMS;
 use causeway_runtime::riscv::{DebugEvent, Guest, GuestDebugger, GuestEnd, GuestIo, GuestOptions};
 use criterion::Criterion;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-const PROGRAMS: [&str; 7] = [
-    "sieve",
-    "sha256",
-    "crc32",
-    "nqueens",
-    "quicksort",
-    "matmul",
-    "mark",
-];
 const SLOWDOWN_TARGET: f64 = 3.0;
 const BREAKPOINT_TARGET_NS: f64 = 10_000.0;
 const STEPS: usize = 1000;
 
 fn elf(name: &str) -> Vec<u8> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "programs/riscv/elf/rv64imac",
-        &format!("{name}.elf"),
-    ]
-    .iter()
-    .collect();
+    let path = causeway_bench::riscv::elf(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -955,8 +955,9 @@ unsafe extern "C" fn stop_libcall(vmctx: *mut VmContext, reason: u32, payload: u
                 st.stopped_site = Some(entry);
                 // SAFETY: as above.
                 unsafe { suspend(state, Stop::Breakpoint { loc }) };
-                // SAFETY: resumed: the frame runs again and its spill slots may go stale. The code
-                // reloads its variables and fuel after a stop (fuel may have been added).
+                // Resumed: the frame runs again, and its code reloads its variables and fuel after a
+                // stop (fuel may have been added); the spill slots may go stale from here.
+                // SAFETY: as above: the run state is live and only guest code uses it now.
                 unsafe {
                     (*state).stopped_site = None;
                     (*state).vmctx.debug_frame = std::ptr::null_mut();

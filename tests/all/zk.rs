@@ -13,6 +13,13 @@ use causeway_runtime::types::*;
 use causeway_runtime::zk::{self, OwnerKey, ZkKeys, ZkProof};
 use std::sync::{Arc, OnceLock};
 
+/// Leaves only the verifying keys in `dir`, as a verifier would hold them.
+fn remove_proving_keys(dir: &std::path::Path) {
+    for kind in zk::CircuitKind::ALL {
+        std::fs::remove_file(dir.join(format!("{}.pk", kind.name()))).unwrap();
+    }
+}
+
 /// One set of keys for the whole test binary (setup is the slow part).
 fn keys() -> Arc<ZkKeys> {
     static KEYS: OnceLock<Arc<ZkKeys>> = OnceLock::new();
@@ -441,9 +448,7 @@ fn keys_saved_to_files_verify_in_a_fresh_key_set_and_bad_files_are_refused() {
     keys().save(dir.path()).unwrap();
 
     // A verifier with only the verifying keys.
-    for kind in zk::CircuitKind::ALL {
-        std::fs::remove_file(dir.path().join(format!("{}.pk", kind.name()))).unwrap();
-    }
+    remove_proving_keys(dir.path());
     let verifier = ZkKeys::load(dir.path()).unwrap();
     assert!(zk::verify(&verifier, &op, &proof, &f.ctx).unwrap());
     // It cannot prove, and it never makes keys of its own.
@@ -510,9 +515,7 @@ fn another_process_verifies_with_the_saved_verifying_keys() {
     let proof = f.prove(&op);
     let dir = tempfile::tempdir().unwrap();
     keys().save(dir.path()).unwrap();
-    for kind in zk::CircuitKind::ALL {
-        std::fs::remove_file(dir.path().join(format!("{}.pk", kind.name()))).unwrap();
-    }
+    remove_proving_keys(dir.path());
     std::fs::write(dir.path().join("operation"), format!("{} vault", id.to_hex())).unwrap();
     let verdict = |proof: &ZkProof| {
         std::fs::write(dir.path().join("proof"), proof.to_bytes().unwrap()).unwrap();

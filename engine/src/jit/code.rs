@@ -78,8 +78,8 @@ impl CodeMemory {
         // SAFETY: `fd` is a fresh descriptor that nothing else owns.
         let file = unsafe { std::fs::File::from_raw_fd(fd) };
         file.set_len(len as u64)?;
-        // SAFETY: the file is ours alone (an unnamed memory file): nobody else can change its
-        // length or contents behind these mappings.
+        // The file is ours alone (an unnamed memory file): nobody changes it behind these maps.
+        // SAFETY: both mappings cover exactly the file's length, which only this function sets.
         unsafe {
             Ok((
                 MmapOptions::new().len(len).map_exec(&file)?,
@@ -154,8 +154,8 @@ impl CodeMemory {
         // The private mapping, which `&mut self` owns and which is writable now.
         let ptr = self.exec_ptr() as *mut u8;
         for &(offset, bytes) in writes {
-            // SAFETY: offset+len is inside the mapping (checked above), now writable, and nobody
-            // runs it.
+            // The range is inside the mapping (checked above), which is writable now.
+            // SAFETY: in bounds and writable; no thread runs this code while its instance is paused.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.add(offset), bytes.len()) };
         }
         self.protect(region::Protection::READ_EXECUTE)

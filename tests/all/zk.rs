@@ -13,11 +13,23 @@ use causeway_runtime::types::*;
 use causeway_runtime::zk::{self, OwnerKey, ZkKeys, ZkProof};
 use std::sync::{Arc, OnceLock};
 
-/// Leaves only the verifying keys in `dir`, as a verifier would hold them.
-fn remove_proving_keys(dir: &std::path::Path) {
+/// A proven transfer of a fresh register, and a directory holding only the verifying keys, as a
+/// verifier would.
+fn proven_transfer_and_verifying_keys() -> (Fixture, ResourceId, ResourceOperation, ZkProof, tempfile::TempDir)
+{
+    let f = setup();
+    let id = f.create(100);
+    let op = ResourceOperation::Transfer {
+        id,
+        target: DomainId::new("vault"),
+    };
+    let proof = f.prove(&op);
+    let dir = tempfile::tempdir().unwrap();
+    keys().save(dir.path()).unwrap();
     for kind in zk::CircuitKind::ALL {
-        std::fs::remove_file(dir.join(format!("{}.pk", kind.name()))).unwrap();
+        std::fs::remove_file(dir.path().join(format!("{}.pk", kind.name()))).unwrap();
     }
+    (f, id, op, proof, dir)
 }
 
 /// One set of keys for the whole test binary (setup is the slow part).
@@ -437,18 +449,7 @@ fn circuits_describe_themselves() {
 
 #[test]
 fn keys_saved_to_files_verify_in_a_fresh_key_set_and_bad_files_are_refused() {
-    let f = setup();
-    let id = f.create(100);
-    let op = ResourceOperation::Transfer {
-        id,
-        target: DomainId::new("vault"),
-    };
-    let proof = f.prove(&op);
-    let dir = tempfile::tempdir().unwrap();
-    keys().save(dir.path()).unwrap();
-
-    // A verifier with only the verifying keys.
-    remove_proving_keys(dir.path());
+    let (f, _, op, proof, dir) = proven_transfer_and_verifying_keys();
     let verifier = ZkKeys::load(dir.path()).unwrap();
     assert!(zk::verify(&verifier, &op, &proof, &f.ctx).unwrap());
     // It cannot prove, and it never makes keys of its own.
@@ -506,16 +507,7 @@ const VERIFIER_DIR: &str = "CAUSEWAY_ZK_VERIFIER_DIR";
 
 #[test]
 fn another_process_verifies_with_the_saved_verifying_keys() {
-    let f = setup();
-    let id = f.create(100);
-    let op = ResourceOperation::Transfer {
-        id,
-        target: DomainId::new("vault"),
-    };
-    let proof = f.prove(&op);
-    let dir = tempfile::tempdir().unwrap();
-    keys().save(dir.path()).unwrap();
-    remove_proving_keys(dir.path());
+    let (_f, id, _, proof, dir) = proven_transfer_and_verifying_keys();
     std::fs::write(dir.path().join("operation"), format!("{} vault", id.to_hex())).unwrap();
     let verdict = |proof: &ZkProof| {
         std::fs::write(dir.path().join("proof"), proof.to_bytes().unwrap()).unwrap();

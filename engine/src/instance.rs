@@ -732,6 +732,38 @@ impl Instance {
 }
 
 impl Instance {
+    /// At a breakpoint stop: the fuel the current block already charged for the instructions from
+    /// the stopping `mark` on, which have not run. Remaining fuel plus this is the fuel as if it
+    /// were charged instruction by instruction, which is what a snapshot resumed at the mark must
+    /// start from. `None` when not stopped at a breakpoint.
+    pub fn fuel_ahead(&self) -> Option<u64> {
+        if !self.at_breakpoint {
+            return None;
+        }
+        match &self.tier {
+            Tier::Interp(i) => {
+                let fr = i.frame()?;
+                // The interpreter's own module: it holds the dynamic functions resolved so far.
+                let module = i.module();
+                let block = module
+                    .funcs
+                    .get(fr.func.0 as usize)?
+                    .blocks
+                    .get(fr.block.0 as usize)?;
+                // The interpreter stops past the mark: `fr.inst - 1` is the mark itself.
+                let from = fr.inst.checked_sub(1)?;
+                let insts: u64 = block.insts[from..]
+                    .iter()
+                    .map(|inst| crate::fuel::inst_cost(module.metering, &inst.kind))
+                    .sum();
+                Some(insts + crate::fuel::terminator_cost(module.metering))
+            }
+            Tier::Jit { .. } => self.state.stopped_site.map(|s| s.fuel_ahead as u64),
+        }
+    }
+}
+
+impl Instance {
     /// At a breakpoint: writes variable `var` of the current frame; the guest sees the new value when
     /// it resumes (debuggable JIT code reloads its variables from the frame's spill slots).
     pub fn set_debug_frame_var(&mut self, var: u32, value: i64) -> Result<(), InstanceError> {
@@ -1060,6 +1092,7 @@ impl FaultHandler for RunState {
                 let e = compiled.loc_at_pc(pc).unwrap_or(LocEntry {
                     func: FuncId(0),
                     loc: None,
+                    fuel_ahead: 0,
                 });
                 (ir::TrapCode::StackOverflow, e)
             }

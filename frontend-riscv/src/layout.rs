@@ -62,7 +62,7 @@ pub struct Layout {
 }
 
 /// Sizes a guest gets.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GuestLimits {
     pub stack_size: u64,
     /// The most the program break may grow.

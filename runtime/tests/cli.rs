@@ -257,6 +257,78 @@ fn riscv_fuel_exhaustion_has_its_own_status() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("out of fuel"));
 }
 
+/// `run ELF --snapshot-at-fuel N SNAP` then `resume SNAP`, each its own process: their stdout and
+/// stderr together and the status of `resume` are those of `run ELF` alone.
+#[test]
+fn a_snapshot_resumes_in_another_process_with_the_rest_of_the_output() {
+    let dir = std::env::temp_dir().join(format!("causeway-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("guest.snap");
+    for (target, elf, extra, at) in [
+        ("rv64imac", "stderr.elf", &[][..], "300"),
+        ("rv32im", "sort.elf", &["--fuel", "50000000"][..], "3000"),
+        ("rv32imac", "hostile/wild_store.elf", &[][..], "5"),
+    ] {
+        let whole = bin()
+            .arg("run")
+            .args(extra)
+            .arg(guest(target, elf))
+            .output()
+            .unwrap();
+        let first = bin()
+            .arg("run")
+            .args(extra)
+            .arg(guest(target, elf))
+            .arg("--snapshot-at-fuel")
+            .arg(at)
+            .arg(&snap)
+            .output()
+            .unwrap();
+        assert_eq!(
+            first.status.code(),
+            Some(0),
+            "{elf}: {}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let rest = bin().arg("resume").arg(&snap).output().unwrap();
+        assert_eq!([first.stdout, rest.stdout].concat(), whole.stdout, "{elf}");
+        assert_eq!([first.stderr, rest.stderr].concat(), whole.stderr, "{elf}");
+        assert_eq!(rest.status.code(), whole.status.code(), "{elf}");
+    }
+
+    // A damaged file, a truncated one and something else entirely are errors, not runs.
+    let good = std::fs::read(&snap).unwrap();
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    for (bytes, why) in [
+        (flipped, "corrupted"),
+        (good[..good.len() / 2].to_vec(), "truncated"),
+        (
+            std::fs::read(guest("rv32im", "sort.elf")).unwrap(),
+            "not a Causeway snapshot",
+        ),
+    ] {
+        std::fs::write(&snap, bytes).unwrap();
+        let out = bin().arg("resume").arg(&snap).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{why}: {err}");
+        assert!(err.contains(why), "{why}: {err}");
+    }
+    // A guest that ends before the snapshot point ends as usual and writes none.
+    std::fs::remove_file(&snap).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(guest("rv64im", "exit_42.elf"))
+        .args(["--snapshot-at-fuel", "100000000"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(42));
+    assert!(!snap.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn riscv_resource_calls_need_their_rights() {
     let elf = guest("rv64imac", "effects/resources.elf");

@@ -17,6 +17,7 @@ mod riscv;
 mod riscv_debug;
 mod riscv_random;
 mod riscv_runtime;
+mod snapshot;
 mod store;
 mod tel;
 mod tel_embed;

@@ -63,6 +63,9 @@ pub const NS_CHECK_STUB: u32 = 3;
 pub struct LocEntry {
     pub func: FuncId,
     pub loc: Option<SourceLoc>,
+    /// For a breakpoint site: the fuel its block charged on entry for the instructions from the
+    /// site's `mark` on (they have not run when the site stops). Zero for other locations.
+    pub fuel_ahead: u32,
 }
 
 /// Module-wide tables that lowering appends to.
@@ -211,6 +214,8 @@ struct Lowerer<'a, 'b> {
     /// spill.
     debug_frame: Option<cranelift_codegen::ir::StackSlot>,
     dirty: Vec<bool>,
+    /// The fuel the current block charged for the instruction being lowered and those after it.
+    fuel_ahead: u32,
 }
 
 /// Lowers `func_id` of `module` into `out` (a fresh Cranelift function).
@@ -283,6 +288,7 @@ pub fn lower_function(
         site_stub: None,
         check_stub: None,
         debug_frame: None,
+        fuel_ahead: 0,
         dirty: vec![false; func.vars.len()],
     };
     l.prologue(entry);
@@ -299,6 +305,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.tables.locs.push(LocEntry {
             func: self.func_id,
             loc,
+            fuel_ahead: 0,
         });
         self.tables.loc_base + (self.tables.locs.len() - 1) as u32
     }
@@ -392,7 +399,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         // The context's fuel is stale from here (the block's cost is charged) and again after each
         // guest call (which returns the fuel in a register): store it before anything that may trap.
         self.fuel_stale = true;
+        let metering = self.module.metering;
+        let mut ahead = cost;
         for inst in &block.insts {
+            self.fuel_ahead = ahead.min(u32::MAX as u64) as u32;
+            ahead -= fuel::inst_cost(metering, &inst.kind);
             if self.fuel_stale && may_trap(&inst.kind) {
                 self.store_fuel();
                 self.fuel_stale = false;
@@ -1096,6 +1107,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.tables.sites.push(LocEntry {
             func: self.func_id,
             loc: Some(loc),
+            fuel_ahead: self.fuel_ahead,
         });
         self.tables.site_loc_ids.push(loc_id);
         let site = (self.tables.site_base as usize + self.tables.sites.len() - 1) as i64;

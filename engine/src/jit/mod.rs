@@ -629,6 +629,7 @@ impl CompiledModule {
             .unwrap_or(LocEntry {
                 func: FuncId(f as u32 + self.func_base),
                 loc: None,
+                fuel_ahead: 0,
             })
     }
 

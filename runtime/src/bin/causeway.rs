@@ -80,8 +80,24 @@ enum Command {
         /// gdb-multiarch) and run the guest under it, stopped before its first instruction.
         #[arg(long, value_name = "HOST:PORT")]
         gdb: Option<String>,
+        /// RISC-V: run until N fuel (guest instructions) is spent, save the paused guest to the
+        /// file SNAP and exit with status 0 (`causeway resume SNAP` runs the rest). A guest that
+        /// ends sooner ends as in any run, and no snapshot is written.
+        #[arg(long, num_args = 2, value_names = ["N", "SNAP"])]
+        snapshot_at_fuel: Option<Vec<String>>,
         #[command(flatten)]
         exec: ExecArgs,
+    },
+    /// Resume a RISC-V guest from a snapshot (`run --snapshot-at-fuel`), in this process: its
+    /// output and exit status are those of the rest of the uninterrupted run.
+    Resume {
+        snapshot: std::path::PathBuf,
+        /// Run on the reference interpreter instead of the JIT.
+        #[arg(long)]
+        interp: bool,
+        /// Compile without Cranelift optimizations.
+        #[arg(long)]
+        no_opt: bool,
     },
     /// Type-check a TEL program without running it.
     Check { file: String },
@@ -172,7 +188,7 @@ fn report_tel_error(e: &VmError) -> ExitCode {
 /// Runs a RISC-V guest with the process's stdout and stderr, as one transaction over the store
 /// with the granted rights; a trap is reported on stderr with its kind and guest pc.
 fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Result<ExitCode, String> {
-    use causeway_runtime::riscv::{trap_name, Guest, GuestEnd, GuestIo, GuestOptions};
+    use causeway_runtime::riscv::{Guest, GuestIo, GuestOptions};
     let options = GuestOptions {
         fuel,
         interpreter: exec.interp,
@@ -196,7 +212,13 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
             return Ok(ExitCode::from(GUEST_ERROR_STATUS));
         }
     };
-    match &run.end {
+    Ok(report_guest_end(&run.end))
+}
+
+/// Reports how a guest ended on stderr (nothing for an exit) and gives its exit status.
+fn report_guest_end(end: &causeway_runtime::riscv::GuestEnd) -> ExitCode {
+    use causeway_runtime::riscv::{trap_name, GuestEnd};
+    match end {
         GuestEnd::Exited(_) => {}
         GuestEnd::Trap { code, pc, .. } => match pc {
             Some(pc) => eprintln!("causeway: guest trap: {} at pc {pc:#x}", trap_name(*code)),
@@ -205,7 +227,77 @@ fn run_elf(file: &str, bytes: &[u8], fuel: Option<u64>, exec: &ExecArgs) -> Resu
         GuestEnd::OutOfFuel => eprintln!("causeway: guest ran out of fuel"),
         GuestEnd::Interrupted => eprintln!("causeway: guest interrupted"),
     }
-    Ok(ExitCode::from(run.end.status() as u8))
+    ExitCode::from(end.status() as u8)
+}
+
+/// `run FILE.elf --snapshot-at-fuel N SNAP`: the guest, debuggable (so that a pause is its whole
+/// state), runs until N fuel is spent; the paused guest goes to SNAP. Like `--gdb`, it runs
+/// without a resource store: a transaction cannot be carried into another process.
+fn run_elf_to_snapshot(
+    file: &str,
+    bytes: &[u8],
+    fuel: Option<u64>,
+    exec: &ExecArgs,
+    at: &[String],
+) -> Result<ExitCode, String> {
+    use causeway_runtime::riscv::{DebugEvent, Guest, GuestDebugger, GuestIo, GuestOptions, Snapshot};
+    let [n, snap] = at else {
+        return Err("--snapshot-at-fuel takes N and SNAP".into());
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("--snapshot-at-fuel: `{n}` is not a fuel count"))?;
+    if fuel.is_some_and(|f| f <= n) {
+        return Err(format!(
+            "--snapshot-at-fuel {n} is not below the fuel budget --fuel {}",
+            fuel.unwrap_or_default()
+        ));
+    }
+    let options = GuestOptions {
+        fuel: Some(n),
+        interpreter: exec.interp,
+        debuggable: true,
+        ..Default::default()
+    };
+    let limits = options.limits;
+    let guest = Guest::load(bytes, options).map_err(|e| format!("{file}: {e}"))?;
+    // Metered counters count the whole budget's instructions: N's, as the snapshot run starts
+    // with N fuel; unmetered runs count reads.
+    let counters = fuel.map(|_| n);
+    let mut dbg = GuestDebugger::with_counter_budget(&guest, GuestIo::inherit(), counters)
+        .map_err(|e| format!("{file}: {e}"))?;
+    match dbg.run_until_fuel_spent() {
+        Ok(DebugEvent::Stopped { .. }) => {
+            let snapshot = Snapshot::take(&dbg, bytes, limits, fuel).map_err(|e| format!("{file}: {e}"))?;
+            std::fs::write(snap, snapshot.to_bytes()).map_err(|e| format!("{snap}: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(DebugEvent::Ended(end)) => {
+            eprintln!("causeway: the guest ended before spending {n} fuel; no snapshot written");
+            Ok(report_guest_end(&end))
+        }
+        Err(e) => {
+            eprintln!("causeway: {file}: {e}");
+            Ok(ExitCode::from(GUEST_ERROR_STATUS))
+        }
+    }
+}
+
+/// `resume SNAP`: the rest of a guest's run.
+fn resume_snapshot(path: &std::path::Path, interp: bool, no_opt: bool) -> Result<ExitCode, String> {
+    use causeway_runtime::riscv::{GuestIo, Snapshot, SnapshotError};
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let snapshot = Snapshot::from_bytes(&bytes).map_err(|e| format!("{shown}: {e}"))?;
+    let level = if no_opt { OptLevel::None } else { OptLevel::Speed };
+    match snapshot.resume(GuestIo::inherit(), interp, level) {
+        Ok(end) => Ok(report_guest_end(&end)),
+        Err(e @ SnapshotError::Guest(_)) => {
+            eprintln!("causeway: {shown}: {e}");
+            Ok(ExitCode::from(GUEST_ERROR_STATUS))
+        }
+        Err(e) => Err(format!("{shown}: {e}")),
+    }
 }
 
 /// `run FILE.elf --gdb HOST:PORT`: the guest, debuggable, served to one GDB connection. Its output
@@ -255,6 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             fuel,
             args,
             gdb,
+            snapshot_at_fuel,
             exec,
         } => {
             // Refuse an oversized file before reading it into memory (the ELF limit covers TEL too).
@@ -271,13 +364,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if !args.is_empty() {
                     return Err(format!("{file}: --arg is for TEL programs"));
                 }
-                if let Some(address) = gdb {
-                    return run_elf_under_gdb(&file, &bytes, fuel, &exec, &address);
+                match (gdb, snapshot_at_fuel) {
+                    (Some(_), Some(_)) => {
+                        return Err("--gdb and --snapshot-at-fuel do not go together".into())
+                    }
+                    (Some(address), None) => return run_elf_under_gdb(&file, &bytes, fuel, &exec, &address),
+                    (None, Some(at)) => return run_elf_to_snapshot(&file, &bytes, fuel, &exec, &at),
+                    (None, None) => return run_elf(&file, &bytes, fuel, &exec),
                 }
-                return run_elf(&file, &bytes, fuel, &exec);
             }
-            if gdb.is_some() {
-                return Err(format!("{file}: --gdb is for RISC-V ELF executables"));
+            if gdb.is_some() || snapshot_at_fuel.is_some() {
+                return Err(format!(
+                    "{file}: --gdb and --snapshot-at-fuel are for RISC-V ELF executables \
+                     (TEL instances hold native frames and are not snapshotted)"
+                ));
             }
             if !is_tel(&file) {
                 return Err(format!(
@@ -315,6 +415,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Err(e) => Ok(report_tel_error(&e)),
             }
         }
+        Command::Resume {
+            snapshot,
+            interp,
+            no_opt,
+        } => resume_snapshot(&snapshot, interp, no_opt),
         Command::Check { file } => {
             let text = read(&file)?;
             match causeway_tel::check_source(&text) {

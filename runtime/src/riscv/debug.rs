@@ -7,6 +7,7 @@
 //! so every stop is at an instruction boundary with the whole guest state readable. It must never
 //! translate code or decide what a system call does (`Guest` and `system` do).
 
+use super::system::{SystemHandle, SystemState};
 use super::{guest_end, Guest, GuestEnd, GuestIo};
 use crate::error::DebugError;
 use causeway_engine::instance::Instance;
@@ -32,7 +33,11 @@ pub enum DebugEvent {
 
 /// A guest instance under a debugger.
 pub struct GuestDebugger {
-    instance: Instance,
+    pub(super) instance: Instance,
+    pub(super) system: SystemHandle,
+    /// The fuel the instance started with, and what was added to it since (metered runs).
+    fuel_start: Option<u64>,
+    fuel_added: u64,
     translator: Arc<Translator>,
     breakpoints: BTreeMap<BreakpointId, u64>,
     next_id: BreakpointId,
@@ -48,15 +53,30 @@ impl GuestDebugger {
     /// An instance of `guest` stopped before its first instruction. `guest` must be loaded with
     /// `GuestOptions::debuggable` (on the JIT; the interpreter is always debuggable).
     pub fn new(guest: &Guest, io: GuestIo) -> Result<GuestDebugger, DebugError> {
+        GuestDebugger::with_counter_budget(guest, io, guest.options.fuel)
+    }
+
+    /// Like [`GuestDebugger::new`], with metered counters reading `counter_budget` minus the fuel
+    /// left (`None`: counters count reads, as in unmetered runs), whatever fuel the guest was
+    /// loaded with. A snapshot run pauses after its own fuel but must count like the whole run.
+    pub fn with_counter_budget(
+        guest: &Guest,
+        io: GuestIo,
+        counter_budget: Option<u64>,
+    ) -> Result<GuestDebugger, DebugError> {
         // On the interpreter too: the debuggable translation is what keeps registers readable.
         if !guest.options.debuggable {
             return Err(DebugError::NotDebuggable);
         }
-        let instance = guest
-            .instantiate(io, HashMap::new())
+        let initial = SystemState::initial(guest.layout());
+        let (instance, system) = guest
+            .instantiate_from(io, HashMap::new(), counter_budget, initial)
             .map_err(|e| DebugError::Engine(e.to_string()))?;
         Ok(GuestDebugger {
             instance,
+            system,
+            fuel_start: guest.options.fuel,
+            fuel_added: 0,
             translator: guest.translator.clone(),
             breakpoints: BTreeMap::new(),
             next_id: 1,
@@ -107,6 +127,82 @@ impl GuestDebugger {
     /// Runs to the next breakpoint or the end.
     pub fn cont(&mut self) -> Result<DebugEvent, DebugError> {
         self.run(false)
+    }
+
+    /// Runs until the guest has run exactly as many instructions as the fuel it was loaded with,
+    /// and stops before the next one: where a snapshot at a fuel count is taken. Ends like `cont`
+    /// if the guest ends first; breakpoints do not stop it.
+    pub fn run_until_fuel_spent(&mut self) -> Result<DebugEvent, DebugError> {
+        let Some(target) = self.fuel_start else {
+            return Err(DebugError::Engine(
+                "the guest runs unmetered: it has no fuel to spend".into(),
+            ));
+        };
+        let mut event = self.run_to_fuel_check()?;
+        // Fuel is charged per block: the check that stopped the run may come a few instructions
+        // early. Steps of one instruction make up the difference.
+        while matches!(event, DebugEvent::Stopped { .. }) && self.fuel_used().is_some_and(|u| u < target) {
+            event = self.step()?;
+        }
+        Ok(event)
+    }
+
+    /// Runs until a fuel check finds the fuel spent, then on to the next instruction boundary
+    /// (adding the fuel that takes).
+    fn run_to_fuel_check(&mut self) -> Result<DebugEvent, DebugError> {
+        self.live()?;
+        let saved: Vec<u64> = self.breakpoints.values().copied().collect();
+        for &pc in &saved {
+            self.instance
+                .remove_breakpoint(SourceLoc(pc))
+                .map_err(|e| DebugError::Engine(e.to_string()))?;
+        }
+        self.single_step(false)?;
+        let mut stop = if self.started {
+            self.instance.resume()
+        } else {
+            self.started = true;
+            self.instance.call(layout::ENTRY, &[])
+        };
+        if let Ok(Stop::OutOfFuel) = stop {
+            // Fuel is charged per block on entry: the block that ran out has not started. Give it
+            // fuel to reach its first instruction, which stops as a single step does.
+            const ENOUGH: u64 = 1 << 40;
+            self.instance.add_fuel(ENOUGH);
+            self.fuel_added += ENOUGH;
+            self.single_step(true)?;
+            stop = self.instance.resume();
+        }
+        for &pc in &saved {
+            self.instance
+                .add_breakpoint(SourceLoc(pc))
+                .map_err(|e| DebugError::Engine(e.to_string()))?;
+        }
+        self.event(stop)
+    }
+
+    /// The guest instructions run so far, as fuel counts them (metered runs): what the fuel spent
+    /// comes to when charged instruction by instruction up to the stop.
+    pub fn fuel_used(&self) -> Option<u64> {
+        let start = self.fuel_start?;
+        let left = self.instance.fuel()?;
+        let ahead = if self.started {
+            self.instance.fuel_ahead().unwrap_or(0)
+        } else {
+            0
+        };
+        let spent = (start + self.fuel_added) as i64 - left - ahead as i64;
+        Some(spent.max(0) as u64)
+    }
+
+    /// Whether the guest is paused at an instruction boundary (before its first instruction, at a
+    /// breakpoint or after a step), as a snapshot needs.
+    pub fn is_paused(&self) -> bool {
+        self.ended.is_none() && self.failed.is_none()
+    }
+
+    pub(super) fn system_state(&self) -> Result<SystemState, DebugError> {
+        self.system.state().map_err(DebugError::Engine)
     }
 
     /// How the run ended, once it has.

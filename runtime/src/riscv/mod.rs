@@ -9,11 +9,13 @@
 mod debug;
 pub mod gdb;
 mod io;
+mod snapshot;
 mod system;
 
 pub use debug::{BreakpointId, DebugEvent, GuestDebugger};
 pub use io::{Captured, GuestIo};
-pub use system::sys;
+pub use snapshot::{SavedMemory, Snapshot, SnapshotError, SnapshotFuel};
+pub use system::{sys, SystemState};
 
 use crate::capability::Access;
 use crate::embed::{InstanceHooks, Program, Runtime};
@@ -30,7 +32,7 @@ use causeway_riscv::elf::ElfLimits;
 use causeway_riscv::layout::{self, GuestLimits, Layout};
 use std::collections::HashMap;
 use std::sync::Arc;
-use system::link_system;
+use system::{link_system, SystemHandle};
 
 /// The exit status of a run that ran out of fuel: 128 + SIGXCPU, what a process killed for
 /// exceeding its CPU-time limit gives a shell.
@@ -176,8 +178,31 @@ impl Guest {
         io: GuestIo,
         handlers: HashMap<String, Arc<dyn EffectHandler>>,
     ) -> Result<Instance, GuestError> {
+        let initial = SystemState::initial(self.layout());
+        Ok(self.instantiate_from(io, handlers, self.options.fuel, initial)?.0)
+    }
+
+    /// An instance whose system interface starts from `system` (its heap pages mapped), with
+    /// metered counters reading `counter_budget` minus the fuel left.
+    fn instantiate_from(
+        &self,
+        io: GuestIo,
+        handlers: HashMap<String, Arc<dyn EffectHandler>>,
+        counter_budget: Option<u64>,
+        system: SystemState,
+    ) -> Result<(Instance, SystemHandle), GuestError> {
+        let layout = self.layout();
+        if !system.brk_mapped.is_multiple_of(4096)
+            || !(layout.brk_start..=layout.brk_limit).contains(&system.brk)
+            || !(layout.brk_start..=layout.brk_limit.next_multiple_of(4096)).contains(&system.brk_mapped)
+        {
+            return Err(GuestError::Run(format!(
+                "program break {:#x} (mapped to {:#x}) is outside the guest's heap [{:#x}, {:#x}]",
+                system.brk, system.brk_mapped, layout.brk_start, layout.brk_limit
+            )));
+        }
         let mut linker = Linker::new();
-        link_system(&mut linker, self.layout(), self.options.fuel, io, handlers);
+        let handle = link_system(&mut linker, layout, counter_budget, system, io, handlers);
         let config = InstanceConfig {
             fuel: self.options.fuel,
             // Region calls nest at most MAX_NESTED_CALLS deep (see `layout`); leave room.
@@ -198,7 +223,17 @@ impl Guest {
         }
         .map_err(|e| GuestError::Run(e.to_string()))?;
         instance.set_resolver(resolver(&self.translator));
-        Ok(instance)
+        if system.brk_mapped > layout.brk_start {
+            instance
+                .memory_mut()
+                .map_region(
+                    layout.brk_start,
+                    system.brk_mapped - layout.brk_start,
+                    causeway_engine::ir::Rights::ReadWrite,
+                )
+                .map_err(|e| GuestError::Run(format!("mapping the guest's heap: {e}")))?;
+        }
+        Ok((instance, handle))
     }
 
     /// The guest as a runtime [`Program`]: registered with `Runtime::register_program`, it runs
@@ -250,10 +285,12 @@ struct GuestHooks {
 
 impl InstanceHooks for GuestHooks {
     fn link(&self, linker: &mut Linker, runtime: &Runtime, fuel: Option<u64>) {
+        let layout = self.translator.layout();
         link_system(
             linker,
-            self.translator.layout(),
+            layout,
             fuel,
+            SystemState::initial(layout),
             (self.io)(),
             runtime.effect_handlers(),
         );

@@ -32,6 +32,46 @@ const EFAULT: i64 = 14;
 const EINVAL: i64 = 22;
 const ENOSYS: i64 = 38;
 
+/// What of the system interface's state a snapshot carries: the program break and the counter of
+/// unmetered runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SystemState {
+    pub brk: u64,
+    /// The end of the pages mapped for the heap so far (`[brk_start, brk_mapped)` is mapped).
+    pub brk_mapped: u64,
+    /// The counter value of unmetered runs (one more per read).
+    pub counter: i64,
+}
+
+impl SystemState {
+    /// A fresh guest's: the break at its start, nothing mapped for the heap.
+    pub fn initial(layout: &Layout) -> SystemState {
+        SystemState {
+            brk: layout.brk_start,
+            brk_mapped: layout.brk_start,
+            counter: 0,
+        }
+    }
+}
+
+/// The system interface of a live instance, for taking its state into a snapshot.
+#[derive(Clone)]
+pub struct SystemHandle(Arc<Mutex<System>>);
+
+impl SystemHandle {
+    pub fn state(&self) -> Result<SystemState, String> {
+        let s = self
+            .0
+            .lock()
+            .map_err(|_| "the system interface is poisoned".to_string())?;
+        Ok(SystemState {
+            brk: s.brk,
+            brk_mapped: s.brk_mapped,
+            counter: s.counter,
+        })
+    }
+}
+
 /// The state of the system interface of one guest.
 struct System {
     xlen: Xlen,
@@ -177,24 +217,28 @@ impl System {
     }
 }
 
-/// The system interface of one instance: `ecall` and the counters.
+/// The system interface of one instance: `ecall` and the counters, starting from `state` (the
+/// caller maps the heap pages it says are mapped). Metered counters read `budget` minus the fuel
+/// left, so `budget` is the fuel the instance started with as if it had run from the guest's entry.
 pub(super) fn link_system(
     linker: &mut Linker,
     layout: &Layout,
     budget: Option<u64>,
+    state: SystemState,
     io: GuestIo,
     handlers: HashMap<String, Arc<dyn EffectHandler>>,
-) {
+) -> SystemHandle {
     let system = Arc::new(Mutex::new(System {
         xlen: layout.xlen,
         io,
-        brk: layout.brk_start,
-        brk_mapped: layout.brk_start,
+        brk: state.brk,
+        brk_mapped: state.brk_mapped,
         brk_start: layout.brk_start,
         brk_limit: layout.brk_limit,
-        counter: 0,
+        counter: state.counter,
         handlers,
     }));
+    let handle = SystemHandle(system.clone());
     let sys = system.clone();
     linker.define(layout::ECALL_IMPORT_NAME, move |ctx, args, results| {
         let mut s = sys
@@ -212,4 +256,5 @@ pub(super) fn link_system(
         results[0] = s.counter(budget, ctx.fuel, args[0]);
         Ok(HostOutcome::Return)
     });
+    handle
 }

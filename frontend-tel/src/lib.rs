@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod debug_info;
 pub mod diag;
 pub mod headers;
 pub mod helpers;

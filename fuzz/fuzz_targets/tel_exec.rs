@@ -26,7 +26,7 @@ fn linker(module: &causeway_engine::ir::Module) -> Linker {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let options = LowerOptions { heap_size: 1 << 20 };
+    let options = LowerOptions { heap_size: 1 << 20, ..Default::default() };
     let Ok(lowered) = causeway_tel::compile_source(&text, options) else {
         return;
     };

@@ -668,14 +668,8 @@ impl Runtime {
         ctx: &ExecutionContext,
     ) -> Result<RawRun, VmError> {
         let mut state = InvocationState::default();
-        let inv = Invocation {
-            txn,
-            ctx,
-            resources: &self.resources,
-            state: &mut state,
-        };
         let start_fuel = instance.fuel();
-        let stop = INVOCATION.set(inv, || instance.call(function, args));
+        let stop = self.in_invocation(txn, ctx, &mut state, || instance.call(function, args));
         let stop = stop.map_err(|e| ExecutionError::Invalid(e.to_string()))?;
         let mut result = state.result;
         result.fuel_used = start_fuel
@@ -687,6 +681,44 @@ impl Runtime {
             result,
             handles: state.handles,
         })
+    }
+}
+
+impl Runtime {
+    /// Runs `f` (a call or resume of an instance's code) as part of an invocation in `txn` under
+    /// `ctx`: its host effects reach them, and record into `state`, which a debugger carries from
+    /// one resume to the next.
+    pub(crate) fn in_invocation<R>(
+        &self,
+        txn: &mut dyn Txn,
+        ctx: &ExecutionContext,
+        state: &mut InvocationState,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        let inv = Invocation {
+            txn,
+            ctx,
+            resources: &self.resources,
+            state,
+        };
+        INVOCATION.set(inv, f)
+    }
+}
+
+impl InvocationState {
+    /// The lines the `log` effect wrote so far.
+    pub(crate) fn log(&self) -> &[String] {
+        &self.result.log
+    }
+
+    /// The precise error a host effect failed with, if one did.
+    pub(crate) fn take_error(&mut self) -> Option<VmError> {
+        self.error.take()
+    }
+
+    /// The resources behind the handles the program saw, by handle.
+    pub(crate) fn handles(&self) -> &[ResourceId] {
+        &self.handles
     }
 }
 

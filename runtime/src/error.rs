@@ -186,13 +186,19 @@ pub enum DebugError {
     NotDebuggable,
     #[error("no instruction starts at {0:#x}")]
     NoInstruction(u64),
+    #[error("no statement starts on line {0}")]
+    NoStatement(usize),
+    #[error("no local `{0}` is in scope here")]
+    NoLocal(String),
+    #[error("the program is not paused at a statement: {0}")]
+    NotPaused(String),
     #[error("no breakpoint {0}")]
     UnknownBreakpoint(u64),
     #[error("no debugged instance {0}")]
     UnknownInstance(u64),
     #[error("no register x{0} (RISC-V has x0 to x31)")]
     NoRegister(u8),
-    #[error("the guest's run has ended ({0})")]
+    #[error("the run has ended ({0})")]
     Ended(String),
     #[error("guest memory: {0}")]
     Memory(String),

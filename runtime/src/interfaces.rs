@@ -354,6 +354,10 @@ pub enum StopReason {
     },
     OutOfFuel,
     Interrupted,
+    /// A TEL program's `main` returned this value (a TEL literal).
+    Finished(String),
+    /// A TEL program's run failed with this error (its kind and source position).
+    Failed(String),
 }
 
 /// Where a debugged instance is.
@@ -361,6 +365,16 @@ pub enum StopReason {
 pub enum VmState {
     /// Stopped before the instruction at `pc`.
     Paused { pc: u64 },
+    /// A TEL program stopped before the statement at `address` (see
+    /// `Runtime::debug_line_addresses`), in `flow`, at `line`:`column` of its source.
+    AtStatement {
+        address: u64,
+        flow: String,
+        line: usize,
+        column: usize,
+    },
+    /// A TEL program that has not run yet (before `main`).
+    NotStarted,
     /// The run has ended (see the reason).
     Ended,
 }
@@ -373,16 +387,21 @@ pub struct DebugState {
     pub reason: StopReason,
 }
 
-/// A debugged instance's registers: for RISC-V, `x0`..`x31` by name, and the pc.
+/// A debugged instance's registers: for RISC-V, `x0`..`x31` by name, and the pc; for TEL, the
+/// statement's address as `pc` and the current flow's locals in scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegisterValues {
     pub pc: u64,
     pub registers: Vec<(String, u64)>,
+    /// TEL: each local in scope by name, its value as a TEL literal (empty for RISC-V).
+    pub locals: Vec<(String, String)>,
 }
 
 /// Debugging VM instances (the seed's `DebugInterface`). Instances come from
-/// `Runtime::debug_guest` (RISC-V guests, on debuggable code); every method needs the `Debug` right
-/// over the context's domain.
+/// `Runtime::debug_guest` (RISC-V guests, on debuggable code: addresses are guest pcs) and
+/// `Runtime::debug_tel` (TEL programs: addresses are statements', from
+/// `Runtime::debug_line_addresses`; a step runs one statement); every method needs the `Debug`
+/// right over the context's domain.
 pub trait DebugInterface: VersionedInterface {
     /// A breakpoint before the instruction at `address` (a guest pc).
     fn set_breakpoint(

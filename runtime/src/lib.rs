@@ -18,7 +18,9 @@ pub mod resources;
 pub mod riscv;
 pub mod store;
 pub mod tel;
+pub mod tel_debug;
 pub mod tel_host;
+pub mod tel_repl;
 pub mod types;
 pub mod zk;
 

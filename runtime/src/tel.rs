@@ -122,10 +122,32 @@ pub fn compile_tel(
     level: OptimizationLevel,
     limits: TelLimits,
 ) -> Result<CompiledVmProgram, VmError> {
+    Ok(compile_tel_with(program, level, limits, false)?.0)
+}
+
+/// Compiles `program` debuggable (see `causeway_tel::debug_info`): its statements' marks and
+/// locals, on code with a breakpoint site at every statement.
+pub fn compile_tel_debuggable(
+    program: &TelProgram,
+    limits: TelLimits,
+) -> Result<(CompiledVmProgram, causeway_tel::debug_info::DebugInfo), VmError> {
+    let (compiled, debug) = compile_tel_with(program, OptimizationLevel::Speed, limits, true)?;
+    let debug =
+        debug.ok_or_else(|| ExecutionError::Invalid("debuggable lowering made no debug info".into()))?;
+    Ok((compiled, debug))
+}
+
+fn compile_tel_with(
+    program: &TelProgram,
+    level: OptimizationLevel,
+    limits: TelLimits,
+    debuggable: bool,
+) -> Result<(CompiledVmProgram, Option<causeway_tel::debug_info::DebugInfo>), VmError> {
     let lowered = causeway_tel::compile_source(
         &program.source,
         LowerOptions {
             heap_size: limits.heap_size,
+            debuggable,
         },
     )
     .map_err(|d| compile_error(program, &d))?;
@@ -134,9 +156,10 @@ pub fn compile_tel(
             OptimizationLevel::None => OptLevel::None,
             OptimizationLevel::Speed => OptLevel::Speed,
         },
+        debuggable,
         ..Default::default()
     });
-    Ok(CompiledVmProgram {
+    let compiled = CompiledVmProgram {
         program: engine.compile(lowered.module)?,
         name: program.name.clone(),
         source: program.source.as_str().into(),
@@ -146,7 +169,8 @@ pub fn compile_tel(
         unhandled: lowered.unhandled,
         optimization_level: level,
         limits,
-    })
+    };
+    Ok((compiled, lowered.debug))
 }
 
 /// A compile diagnostic as a `VmError`.
@@ -187,6 +211,20 @@ pub fn run_tel(
     args: &[Value],
     ctx: &ExecutionContext,
 ) -> Result<TelExecutionResult, VmError> {
+    check_arity(compiled, args)?;
+    runtime
+        .capabilities()
+        .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?;
+    verify_handlers(runtime, compiled)?;
+    store::transact(&**runtime.resources().store(), |txn| {
+        let (mut instance, raw_args) = instantiate(runtime, compiled, None, args, ctx.fuel)?;
+        let run = runtime.run_raw(txn, &mut instance, ENTRY, &raw_args, ctx)?;
+        finish(compiled, &instance, run)
+    })
+}
+
+/// Refuses a wrong number of `main` arguments.
+pub(crate) fn check_arity(compiled: &CompiledVmProgram, args: &[Value]) -> Result<(), VmError> {
     if args.len() != compiled.main_params.len() {
         return Err(ExecutionError::Invalid(format!(
             "`main` takes {} arguments, {} given",
@@ -195,31 +233,49 @@ pub fn run_tel(
         ))
         .into());
     }
-    runtime
-        .capabilities()
-        .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?;
-    verify_handlers(runtime, compiled)?;
-    store::transact(&**runtime.resources().store(), |txn| {
-        let mut linker = tel_linker(runtime, compiled)?;
-        let config = InstanceConfig {
-            fuel: ctx.fuel,
-            max_depth: compiled.limits.max_depth,
-            stack_size: guest_stack_size(compiled.limits.max_depth),
-        };
-        let mut instance = if runtime.is_interpreter() {
-            Instance::new_interp(compiled.program.module_arc(), &mut linker, config)
-        } else {
-            Instance::new_jit(compiled.program.compiled().clone(), &mut linker, config)
-        }
-        .map_err(|e| ExecutionError::Invalid(e.to_string()))?;
-        let mut raw_args = Vec::with_capacity(args.len());
-        for (ty, v) in compiled.main_params.iter().zip(args) {
-            let raw = write_value(&mut instance.host_ctx(), ty, v).map_err(ExecutionError::Invalid)?;
-            raw_args.push(raw);
-        }
-        let run = runtime.run_raw(txn, &mut instance, ENTRY, &raw_args, ctx)?;
-        finish(compiled, &instance, run)
-    })
+    Ok(())
+}
+
+/// An instance of `compiled`, linked to `runtime`'s effects, on the runtime's tier (on `code` when
+/// given: code of the instance's own), with `main`'s arguments written into its heap: the instance
+/// and the raw arguments.
+pub(crate) fn instantiate(
+    runtime: &Runtime,
+    compiled: &CompiledVmProgram,
+    code: Option<Arc<causeway_engine::jit::CompiledModule>>,
+    args: &[Value],
+    fuel: Option<u64>,
+) -> Result<(Instance, Vec<i64>), VmError> {
+    let mut linker = tel_linker(runtime, compiled)?;
+    let config = InstanceConfig {
+        fuel,
+        max_depth: compiled.limits.max_depth,
+        stack_size: guest_stack_size(compiled.limits.max_depth),
+    };
+    let mut instance = if runtime.is_interpreter() {
+        Instance::new_interp(compiled.program.module_arc(), &mut linker, config)
+    } else {
+        Instance::new_jit(
+            code.unwrap_or_else(|| compiled.program.compiled().clone()),
+            &mut linker,
+            config,
+        )
+    }
+    .map_err(|e| ExecutionError::Invalid(e.to_string()))?;
+    let mut raw_args = Vec::with_capacity(args.len());
+    for (ty, v) in compiled.main_params.iter().zip(args) {
+        let raw = write_value(&mut instance.host_ctx(), ty, v).map_err(ExecutionError::Invalid)?;
+        raw_args.push(raw);
+    }
+    Ok((instance, raw_args))
+}
+
+/// How a TEL value shows resource handle `h`: the resource behind it, if the program saw one.
+pub(crate) fn handle_name(handles: &[ResourceId], h: i64) -> String {
+    usize::try_from(h)
+        .ok()
+        .and_then(|i| handles.get(i))
+        .map_or_else(|| format!("resource#{h}"), |id| format!("resource({id})"))
 }
 
 /// The guest stack for a depth limit: room for frames of 16 KiB at every allowed depth (at least
@@ -268,12 +324,7 @@ fn finish(
     match stop {
         Stop::Finished(values) if error.is_none() => {
             let raw = values.first().copied().unwrap_or(0);
-            let name = |h: i64| {
-                usize::try_from(h)
-                    .ok()
-                    .and_then(|i| handles.get(i))
-                    .map_or_else(|| format!("resource#{h}"), |id| format!("resource({id})"))
-            };
+            let name = |h: i64| handle_name(&handles, h);
             let value = read_value(instance.memory(), &compiled.main_ret, raw, &name)
                 .map_err(|m| ExecutionError::Invalid(format!("reading `main`'s result: {m}")))?;
             let ExecutionResult {
@@ -298,7 +349,7 @@ fn finish(
 }
 
 /// The TEL error kind of a stop (and of the precise error a host effect failed with).
-fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError>) -> VmError {
+pub(crate) fn runtime_error(compiled: &CompiledVmProgram, stop: Stop, error: Option<VmError>) -> VmError {
     let (kind, message, loc) = match (&stop, error) {
         (Stop::HostError { loc, .. }, Some(e)) => (error_kind(&e), e.to_string(), *loc),
         (Stop::HostError { message, loc, .. }, None) => {

@@ -54,18 +54,31 @@ pub fn run_tel_source(
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let mut args = Vec::with_capacity(compiled.main_params.len());
+    let args = main_args(source, &compiled.main_params, &opts.args)?;
+    let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
+    runtime.set_interpreter(opts.interpreter);
+    ctx.fuel = Some(opts.fuel);
+    Ok(run_tel(&runtime, &compiled, &args, &ctx))
+}
+
+/// `main`'s arguments from `name=value` texts: each parameter needs one, and each text must name
+/// a parameter.
+pub(crate) fn main_args(
+    source: &str,
+    params: &[causeway_tel::types::Type],
+    texts: &[String],
+) -> Result<Vec<causeway_tel::value::Value>, String> {
+    let mut args = Vec::with_capacity(params.len());
     let names = main_param_names(source);
-    for (i, ty) in compiled.main_params.iter().enumerate() {
+    for (i, ty) in params.iter().enumerate() {
         let pname = names.get(i).cloned().unwrap_or_default();
-        let text = opts
-            .args
+        let text = texts
             .iter()
             .find_map(|a| a.strip_prefix(&format!("{pname}=")))
             .ok_or_else(|| format!("`main` needs its parameter `{pname}`: pass --arg {pname}=VALUE"))?;
         args.push(parse_arg(ty, text).map_err(|e| format!("--arg {pname}: {e}"))?);
     }
-    for a in &opts.args {
+    for a in texts {
         let n = a.split('=').next().unwrap_or_default();
         if !a.contains('=') || !names.iter().any(|p| p == n) {
             return Err(format!(
@@ -73,10 +86,7 @@ pub fn run_tel_source(
             ));
         }
     }
-    let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
-    runtime.set_interpreter(opts.interpreter);
-    ctx.fuel = Some(opts.fuel);
-    Ok(run_tel(&runtime, &compiled, &args, &ctx))
+    Ok(args)
 }
 
 /// The parameter names of `main`, read from the parsed program.

@@ -329,6 +329,77 @@ fn a_snapshot_resumes_in_another_process_with_the_rest_of_the_output() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `causeway debug FILE.tel`, driven by commands on stdin.
+fn debug_session(file: &Path, commands: &str) -> (String, Option<i32>) {
+    use std::io::Write;
+    let mut child = bin()
+        .arg("debug")
+        .arg(file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A session that ends early (a compile error) reads nothing: the pipe may be closed.
+    let _ = child.stdin.take().unwrap().write_all(commands.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (text, out.status.code())
+}
+
+#[test]
+fn tel_debug_breaks_steps_prints_locals_and_continues_to_the_end() {
+    let dir = std::env::temp_dir().join(format!("causeway-teldbg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fact.tel");
+    std::fs::write(
+        &file,
+        "flow fact(n: Int) -> Int {\n    if n <= 1 { return 1; }\n    return n * fact(n - 1);\n}\n\n\
+         flow main() -> Int {\n    perform log(\"start\");\n    let r = fact(4);\n    return r;\n}\n",
+    )
+    .unwrap();
+    let (out, status) = debug_session(
+        &file,
+        "break 3\nbreak 5\ncontinue\nprint n\ncontinue\nlocals\nstep\nwhere\ndelete 1\nbogus\ncontinue\nprint n\nquit\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "breakpoint 1 at line 3",
+            "error: no statement starts on line 5",
+            "start",
+            "breakpoint 1, fact line 3:5: return n * fact(n - 1);",
+            "n = 4",
+            "breakpoint 1, fact line 3:5: return n * fact(n - 1);",
+            "n = 3",
+            "fact line 2:5: if n <= 1 { return 1; }",
+            "fact line 2:5: if n <= 1 { return 1; }",
+            "deleted breakpoint 1",
+            "error: unknown command `bogus`. commands: break LINE, delete ID, step, continue, print NAME, locals, where, quit",
+            "main returned 24",
+            "error: the run has ended (main returned 24)",
+        ],
+        "{out}"
+    );
+    assert_eq!(status, Some(0));
+
+    // A failing run ends with its rendered error and status 2; a compile error is status 1.
+    std::fs::write(
+        &file,
+        "flow main() -> Int {\n    let z = 0;\n    return 1 / z;\n}\n",
+    )
+    .unwrap();
+    let (out, status) = debug_session(&file, "continue\n");
+    assert!(out.contains("DivisionByZero") && out.contains(":3:12"), "{out}");
+    assert_eq!(status, Some(2));
+    std::fs::write(&file, "flow main() -> Int { return true; }\n").unwrap();
+    let (out, status) = debug_session(&file, "continue\n");
+    assert!(out.contains("TypeMismatch"), "{out}");
+    assert_eq!(status, Some(1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn riscv_resource_calls_need_their_rights() {
     let elf = guest("rv64imac", "effects/resources.elf");

@@ -20,6 +20,7 @@ mod riscv_runtime;
 mod snapshot;
 mod store;
 mod tel;
+mod tel_debug;
 mod tel_embed;
 mod tel_hostile;
 mod zk;

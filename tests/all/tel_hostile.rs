@@ -194,7 +194,7 @@ proptest! {
             }
         }
         let src = String::from_utf8_lossy(&bytes).into_owned();
-        if let Ok(lowered) = causeway_tel::compile_source(&src, LowerOptions { heap_size: 1 << 20 }) {
+        if let Ok(lowered) = causeway_tel::compile_source(&src, LowerOptions { heap_size: 1 << 20, ..Default::default() }) {
             if lowered.main_params.is_empty() {
                 run_both_tiers(lowered);
             }

@@ -251,7 +251,8 @@ impl<'m, 'p> FnCx<'m, 'p> {
     /// budget: hostile programs must not make one function's code grow without bound), spending
     /// the budget if so.
     pub(super) fn spend_inline(&mut self, size: usize) -> bool {
-        if self.inline_depth >= INLINE_MAX_DEPTH || size > self.inline_budget {
+        // Debuggable code inlines nothing: every statement is in its own flow's frame.
+        if self.m.debug.is_some() || self.inline_depth >= INLINE_MAX_DEPTH || size > self.inline_budget {
             return false;
         }
         self.inline_budget -= size;

@@ -16,6 +16,7 @@ use crate::ast::{
     BinOp as TBin, Block, Expr, ExprKind, FlowDecl, Ident, NodeId, Stmt, StmtKind, UnOp as TUn,
 };
 use crate::check::{Builtin, Res};
+use crate::debug_info::{DebugLocal, DebugSlot, MarkInfo};
 use crate::diag::{Diag, Span};
 use crate::layout::*;
 use crate::types::Type;
@@ -73,6 +74,8 @@ pub(super) struct FnCx<'m, 'p> {
     pub(super) ranges: HashMap<NodeId, super::ranges::Range>,
     /// The counter of the `while` about to be lowered, found from the statements before it.
     while_counter: Option<(NodeId, super::ranges::Induction)>,
+    /// Debuggable lowering: the locals in scope, in binding order.
+    scope: Vec<NodeId>,
 }
 
 /// Expression nodes one function may inline in all (lambdas, flows, clauses).
@@ -97,6 +100,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             returns: Vec::new(),
             ranges: HashMap::new(),
             while_counter: None,
+            scope: Vec::new(),
         }
     }
 
@@ -191,6 +195,50 @@ impl<'m, 'p> FnCx<'m, 'p> {
 
     pub(super) fn bind(&mut self, id: NodeId, slot: Slot) {
         self.slots.insert(id, slot);
+        if self.m.debug.is_some() {
+            self.scope.push(id);
+        }
+    }
+
+    /// Debuggable lowering: remembers the name of the local bound at `x` (captures find it there).
+    pub(super) fn name_local(&mut self, x: &Ident) {
+        if self.m.debug.is_some() {
+            self.m.local_names.insert(x.id, x.name.clone());
+        }
+    }
+
+    /// The statement's `mark`: in debuggable lowering, a mark location of its own recording the
+    /// locals in scope (see `crate::debug_info`).
+    fn mark(&mut self, span: Span) {
+        let Some(debug) = &self.m.debug else {
+            self.at(span);
+            self.b.mark();
+            return;
+        };
+        let loc = debug.next_loc();
+        let env = self.env().0;
+        let locals = self
+            .scope
+            .iter()
+            .filter_map(|id| {
+                let name = self.m.local_names.get(id)?.clone();
+                let slot = match *self.slots.get(id)? {
+                    Slot::Var(v) => DebugSlot::Var(v.0),
+                    Slot::Cell(v) => DebugSlot::Cell(v.0),
+                    Slot::Env(off) => DebugSlot::Field(env, off),
+                    Slot::EnvAt(v, off) => DebugSlot::Field(v.0, off),
+                    Slot::EnvCell(off) => DebugSlot::FieldCell(env, off),
+                };
+                let ty = self.m.checked.ty(*id).clone();
+                Some(DebugLocal { name, ty, slot })
+            })
+            .collect();
+        if let Some(debug) = &mut self.m.debug {
+            debug.marks.push(MarkInfo { span, locals });
+        }
+        self.b.set_loc(Some(loc));
+        self.b.mark();
+        self.at(span);
     }
 
     /// Binds a new local to `value` (in a cell if a clause may assign it).
@@ -271,6 +319,13 @@ impl<'m, 'p> FnCx<'m, 'p> {
     // ---- statements and blocks ----
 
     pub(super) fn block(&mut self, b: &'p Block) -> Result<Operand, Diag> {
+        let scope = self.scope.len();
+        let r = self.block_in_scope(b);
+        self.scope.truncate(scope);
+        r
+    }
+
+    fn block_in_scope(&mut self, b: &'p Block) -> Result<Operand, Diag> {
         for (k, s) in b.stmts.iter().enumerate() {
             if let StmtKind::Expr(
                 e @ Expr {
@@ -290,11 +345,11 @@ impl<'m, 'p> FnCx<'m, 'p> {
     }
 
     pub(super) fn stmt(&mut self, s: &'p Stmt) -> Result<(), Diag> {
-        self.at(s.span);
-        self.b.mark();
+        self.mark(s.span);
         match &s.kind {
             StmtKind::Let(x, e) => {
                 let v = self.expr(e)?;
+                self.name_local(x);
                 self.bind_value(x.id, v);
                 if let Some(lambda) = self.known_lambda_of(e) {
                     self.known.insert(x.id, lambda);
@@ -302,6 +357,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
             }
             StmtKind::Var(x, e) => {
                 let v = self.expr(e)?;
+                self.name_local(x);
                 self.bind_value(x.id, v);
             }
             StmtKind::Assign(x, e) => {
@@ -686,6 +742,8 @@ impl<'m, 'p> FnCx<'m, 'p> {
         // Each iteration binds a fresh immutable `i` (a closure captures that iteration's value).
         let cur = self.tmp();
         self.b.copy(cur, iv);
+        let scope = self.scope.len();
+        self.name_local(i);
         self.bind(i.id, Slot::Var(cur));
         // `a <= i < b`, when both bounds are known.
         if let (Some((lo, _)), Some((_, hi))) = (self.range_of(from), self.range_of(to)) {
@@ -695,6 +753,7 @@ impl<'m, 'p> FnCx<'m, 'p> {
         }
         let r = self.block(body);
         self.ranges.remove(&i.id);
+        self.scope.truncate(scope);
         r?;
         // `iv < end <= MAX`, so the increment cannot overflow.
         self.b.binary(BinOp::Add, iv, iv, imm(1));
@@ -714,6 +773,7 @@ pub(super) fn lower_flow<'p>(m: &mut ModuleCx<'p>, flow: &'p FlowDecl) -> Result
     let mut cx = FnCx::new(m, &format!("flow_{}", flow.name.name), arity);
     for (k, p) in flow.params.iter().enumerate() {
         let v = cx.b.param(k);
+        cx.name_local(&p.name);
         cx.bind(p.name.id, Slot::Var(v));
     }
     let v = cx.block(&flow.body)?;
@@ -733,6 +793,7 @@ pub(super) fn lower_pending<'p>(m: &mut ModuleCx<'p>, p: Pending<'p>) -> Result<
             let mut cx = FnCx::new(m, &format!("lambda{}", id.0), params.len() + 1);
             for (k, x) in params.iter().enumerate() {
                 let v = cx.b.param(k + 1);
+                cx.name_local(x);
                 cx.bind(x.id, Slot::Var(v));
             }
             for (k, c) in captures.iter().enumerate() {
@@ -755,6 +816,7 @@ pub(super) fn lower_pending<'p>(m: &mut ModuleCx<'p>, p: Pending<'p>) -> Result<
             );
             for (k, x) in clause.params.iter().enumerate() {
                 let v = cx.b.param(k + 1);
+                cx.name_local(x);
                 cx.bind(x.id, Slot::Var(v));
             }
             for (k, (c, cell)) in captures.iter().enumerate() {

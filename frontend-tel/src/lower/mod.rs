@@ -44,12 +44,17 @@ pub const MAX_VALUE_ARITY: usize = 16;
 pub struct LowerOptions {
     /// Bytes of heap the program may allocate before `OutOfMemory`.
     pub heap_size: u64,
+    /// Debuggable lowering: nothing is inlined, and each statement's `mark` gets a location of its
+    /// own described in [`Lowered::debug`] (see `crate::debug_info`). The IR differs from normal
+    /// lowering's, and so does the fuel a run uses.
+    pub debuggable: bool,
 }
 
 impl Default for LowerOptions {
     fn default() -> Self {
         LowerOptions {
             heap_size: DEFAULT_HEAP_SIZE,
+            debuggable: false,
         }
     }
 }
@@ -76,6 +81,8 @@ pub struct Lowered {
     /// Non-standard effects performed that no `handle` names, each with one `perform` site: unless
     /// the host handles them, the program can only fail (`check::unhandled_effects`).
     pub unhandled: Vec<(String, Span)>,
+    /// The statements' marks and their locals, when lowered debuggable.
+    pub debug: Option<crate::debug_info::DebugInfo>,
 }
 
 /// A function body still to be lowered (lambdas and clauses are found while lowering their parent).
@@ -130,6 +137,9 @@ struct ModuleCx<'p> {
     flow_decls: Vec<&'p FlowDecl>,
     /// Flows whose function is needed but not lowered yet.
     flow_queue: VecDeque<usize>,
+    /// Debuggable lowering: the marks so far, and the name of every local bound so far.
+    debug: Option<crate::debug_info::DebugInfo>,
+    local_names: HashMap<NodeId, String>,
 }
 
 /// Lowers a checked program.
@@ -160,6 +170,8 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
         returns_lambda: Vec::new(),
         flow_decls: Vec::new(),
         flow_queue: VecDeque::new(),
+        debug: opts.debuggable.then(Default::default),
+        local_names: HashMap::new(),
     };
     // The partial-application table's place is reserved first; its contents come last.
     cx.pap_table_addr = cx.alloc_data(&vec![0u8; (MAX_VALUE_ARITY + 1) * (MAX_VALUE_ARITY + 1) * 8]);
@@ -192,8 +204,10 @@ pub fn lower(program: &Program, checked: &Checked, opts: LowerOptions) -> Result
     }
     runtime::entry(&mut cx);
     runtime::finish_applies(&mut cx);
+    let debug = cx.debug.take();
     let mut lowered = cx.finish()?;
     lowered.unhandled = crate::check::unhandled_effects(program, checked);
+    lowered.debug = debug;
     Ok(lowered)
 }
 
@@ -430,6 +444,7 @@ impl<'p> ModuleCx<'p> {
             host_effects,
             standard_effects,
             unhandled: Vec::new(),
+            debug: None,
         })
     }
 }

@@ -99,6 +99,20 @@ enum Command {
         #[arg(long)]
         no_opt: bool,
     },
+    /// Debug a TEL program interactively: commands on stdin (break LINE, delete ID, step,
+    /// continue, print NAME, locals, where, quit), answers on stdout. The run is one transaction,
+    /// committed only if `main` returns.
+    Debug {
+        file: String,
+        /// Fuel budget (one unit per IR instruction of the debuggable code; default 10^11).
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// A parameter of `main`, as `name=value` (repeat for several).
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
     /// Type-check a TEL program without running it.
     Check { file: String },
     /// Run a function of a textual IR module (`.ir`) and print its result.
@@ -420,6 +434,47 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             interp,
             no_opt,
         } => resume_snapshot(&snapshot, interp, no_opt),
+        Command::Debug {
+            file,
+            fuel,
+            args,
+            exec,
+        } => {
+            if !is_tel(&file) {
+                return Err(format!(
+                    "{file}: `debug` takes TEL programs (`.tel`); debug RISC-V guests with `run --gdb`"
+                ));
+            }
+            let text = read(&file)?;
+            exec.start()?;
+            let opts = RunTelOptions {
+                fuel: fuel.unwrap_or(causeway_runtime::tel_host::DEFAULT_FUEL),
+                args,
+                interpreter: exec.interp,
+                store: exec.store,
+                rights: Rights::parse_list(&exec.caps)?,
+                domain: exec.domain,
+                ..Default::default()
+            };
+            use std::io::IsTerminal;
+            let prompt = std::io::stdin().is_terminal();
+            let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+            let status = causeway_runtime::tel_repl::debug_tel_source(
+                &file,
+                &text,
+                &opts,
+                &mut stdin.lock(),
+                &mut stdout.lock(),
+                prompt,
+            );
+            match status {
+                Ok(status) => Ok(ExitCode::from(status as u8)),
+                Err(rendered) => {
+                    eprint!("{rendered}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Check { file } => {
             let text = read(&file)?;
             match causeway_tel::check_source(&text) {

@@ -325,12 +325,14 @@ impl FuncGen<'_> {
                             else_: ret_block,
                         },
                         term_loc: None,
+                        on_interrupt: None,
                     });
                     let t = ret(self);
                     blocks.push(Block {
                         insts: Vec::new(),
                         term: t,
                         term_loc: None,
+                        on_interrupt: None,
                     });
                     continue;
                 }
@@ -373,6 +375,7 @@ impl FuncGen<'_> {
                 insts,
                 term,
                 term_loc,
+                on_interrupt: None,
             });
         }
         Function {

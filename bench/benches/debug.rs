@@ -3,10 +3,15 @@
 //! set: the cost of the sites and of keeping registers in their globals); setting and clearing a
 //! breakpoint in a paused instance of `mark` (its whole main compiled); single steps. After the run,
 //! a table of ratios against the targets: debuggable at most 3x slower, set + clear under 10 µs.
+//! And the time to switch a running guest (`mark` on normal code, interrupted mid-run) to
+//! debuggable code: moving its state into a debuggable instance and stopping at its next
+//! instruction.
 
 use causeway_bench::results::{cell, criterion_dir, fmt_ns, fmt_ratio, geomean, median, ratio, verdict};
 use causeway_bench::riscv::PROGRAMS;
-use causeway_runtime::riscv::{DebugEvent, Guest, GuestDebugger, GuestEnd, GuestIo, GuestOptions};
+use causeway_runtime::riscv::{
+    DebugEvent, Guest, GuestDebugger, GuestEnd, GuestIo, GuestOptions, LiveEvent, LiveGuest,
+};
 use criterion::Criterion;
 use std::time::{Duration, SystemTime};
 
@@ -85,6 +90,39 @@ fn bench(c: &mut Criterion) {
         )
     });
     paused.finish();
+
+    let mut switch = c.benchmark_group("debug_switch");
+    switch.sample_size(20);
+    let bytes = elf("mark");
+    let (normal, debuggable) = (load(&bytes, false), load(&bytes, true));
+    switch.bench_function("running_to_debuggable", |b| {
+        b.iter_batched(
+            || interrupted_mid_run(&normal),
+            |live| {
+                let mut dbg = live.into_debugger(&debuggable).expect("switches");
+                assert!(matches!(dbg.step().expect("steps"), DebugEvent::Stopped { .. }));
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    switch.finish();
+}
+
+/// `guest` running on normal code, interrupted from another thread after a millisecond.
+fn interrupted_mid_run(guest: &Guest) -> LiveGuest {
+    let mut live = guest.start(GuestIo::capture().0).expect("starts");
+    let handle = live.interrupt_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1));
+        handle.interrupt();
+    });
+    assert_eq!(
+        live.run().expect("runs"),
+        LiveEvent::Interrupted,
+        "`mark` runs longer than 1 ms"
+    );
+    t.join().expect("the interrupting thread");
+    live
 }
 
 fn summary(since: SystemTime) {
@@ -119,6 +157,11 @@ fn summary(since: SystemTime) {
         set_clear
             .as_ref()
             .map_or("—", |m| verdict(m.ns < BREAKPOINT_TARGET_NS))
+    );
+    let switch = median(&dir, "debug_switch/running_to_debuggable", since);
+    println!(
+        "switch a running guest (`mark`, interrupted mid-run) to debuggable code: {}",
+        cell(&switch, fmt_ns)
     );
     if let Some(s) = &steps {
         println!(

@@ -10,6 +10,8 @@
 //!   the run stops with `OutOfFuel` if the remaining fuel is negative, or with `Interrupted` if the
 //!   interrupt flag is set. Every cycle in the control-flow graph contains such an edge, so a loop
 //!   always reaches a check point.
+//! - A check point with an interrupt exit (`Block::on_interrupt`) that finds the interrupt flag set
+//!   refunds its block's charge and enters the exit instead of stopping; the flag stays set.
 //! - On entry to a function, the call depth is incremented and checked *before* the entry block is
 //!   charged; returning decrements it.
 //!

@@ -56,6 +56,8 @@ pub enum InstanceError {
     Code(#[from] CodeError),
     #[error("creating the guest stack failed: {0}")]
     Stack(String),
+    #[error("cannot take another instance's memory: {0}")]
+    MemoryTransfer(&'static str),
     #[error("invalid IR: {0}")]
     Invalid(ir::verify::VerifyError),
 }
@@ -384,6 +386,33 @@ impl Instance {
     /// Remaining fuel, or `None` when the instance runs unmetered.
     pub fn fuel(&self) -> Option<i64> {
         self.state.metered.then_some(self.state.vmctx.counters.fuel)
+    }
+
+    /// Takes `from`'s guest memory (every region, mapped and written as it is) in place of this
+    /// instance's own: how a guest's state moves into another instance of the same memory layout
+    /// (say, debuggable code of the same program) without a copy. This instance must not have
+    /// run; `from` is consumed, its run abandoned.
+    pub fn take_memory_of(&mut self, mut from: Instance) -> Result<(), InstanceError> {
+        if self.entry.is_some() || self.resumable {
+            return Err(InstanceError::MemoryTransfer("this instance has run already"));
+        }
+        if from.state.module.memory != self.state.module.memory {
+            return Err(InstanceError::MemoryTransfer(
+                "the two instances lay out memory differently",
+            ));
+        }
+        from.abandon_run();
+        std::mem::swap(&mut self.state.memory, &mut from.state.memory);
+        self.state.vmctx.mem_base = self.state.memory.base_ptr();
+        Ok(())
+    }
+
+    /// Sets the remaining fuel (of a metered instance), as when a guest's state moves into this
+    /// instance from another.
+    pub fn set_fuel(&mut self, fuel: i64) {
+        if self.state.metered {
+            self.state.vmctx.counters.fuel = fuel.min(MAX_FUEL);
+        }
     }
 
     /// Adds fuel; a run stopped with `OutOfFuel` continues once the balance is non-negative.

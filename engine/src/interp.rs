@@ -44,6 +44,8 @@ struct BlockInfo {
     cost: i64,
     /// Whether entering it is a check point ([`fuel::check_points`]).
     check: bool,
+    /// Where an interrupt pending at the check goes instead of stopping (`Block::on_interrupt`).
+    exit: Option<u32>,
 }
 
 /// One activation on the explicit frame stack.
@@ -348,7 +350,15 @@ impl Interpreter {
             ip: 0,
             base,
         });
-        charge_and_check(env, self.info[callee.0 as usize][0])
+        match arrive(env, &self.info[callee.0 as usize], 0) {
+            Ok(b) => {
+                if let Some(fr) = self.frames.last_mut() {
+                    fr.block = b as u32;
+                }
+                None
+            }
+            Err(stop) => Some(stop),
+        }
     }
 
     /// The dispatch loop: runs the top frame from its `ip` until a stop, or until a `call_dyn`
@@ -568,10 +578,13 @@ impl Interpreter {
                         break 'blocks Flow::Return;
                     }
                 };
-                bi = target.0 as usize;
                 ip = 0;
-                if let Some(stop) = charge_and_check(env, info[bi]) {
-                    break 'blocks Flow::Stop(stop);
+                match arrive(env, info, target.0 as usize) {
+                    Ok(b) => bi = b,
+                    Err(stop) => {
+                        bi = target.0 as usize;
+                        break 'blocks Flow::Stop(stop);
+                    }
                 }
             };
             fr.block = bi as u32;
@@ -621,6 +634,7 @@ fn block_info(metering: crate::ir::Metering, f: &crate::ir::Function) -> Vec<Blo
         .map(|(b, check)| BlockInfo {
             cost: fuel::block_cost(metering, b) as i64,
             check,
+            exit: b.on_interrupt.map(|e| e.0),
         })
         .collect()
 }
@@ -633,16 +647,32 @@ fn unsigned(types: &[Type], op: Operand, v: i64) -> u64 {
     }
 }
 
-/// Charges a block's entry and, at a check point, checks fuel and the interrupt flag.
+/// Enters block `bi` of a function whose blocks are `infos`: charges it and, at a check point,
+/// checks fuel and the interrupt flag; a pending interrupt at a block with an interrupt exit
+/// refunds the charge and enters the exit instead (the interrupt stays pending). The block entered.
 #[inline]
-fn charge_and_check(env: &mut Env<'_>, info: BlockInfo) -> Option<Stop> {
-    if env.metered {
-        env.counters.fuel = env.counters.fuel.wrapping_sub(info.cost);
-    }
-    if info.check {
-        check(env)
-    } else {
-        None
+fn arrive(env: &mut Env<'_>, infos: &[BlockInfo], mut bi: usize) -> Result<usize, Stop> {
+    loop {
+        let info = infos[bi];
+        if env.metered {
+            env.counters.fuel = env.counters.fuel.wrapping_sub(info.cost);
+        }
+        if !info.check {
+            return Ok(bi);
+        }
+        if let Some(exit) = info.exit {
+            if env.interrupt.load(Ordering::Relaxed) != 0 {
+                if env.metered {
+                    env.counters.fuel = env.counters.fuel.wrapping_add(info.cost);
+                }
+                bi = exit as usize;
+                continue;
+            }
+        }
+        return match check(env) {
+            Some(stop) => Err(stop),
+            None => Ok(bi),
+        };
     }
 }
 
@@ -951,6 +981,7 @@ mod tests {
             insts,
             term,
             term_loc: None,
+            on_interrupt: None,
         }
     }
     fn sig(params: &[Type], results: &[Type]) -> Signature {
@@ -1488,6 +1519,7 @@ mod tests {
                 insts: vec![i(InstKind::Const { dst: Var(0), imm: 77 })],
                 term: Terminator::Trap(TrapCode::User(7)),
                 term_loc: Some(SourceLoc(0x55)),
+                on_interrupt: None,
             }],
         );
         let mut m = module(vec![f, g, t]);

@@ -331,6 +331,9 @@ impl Layout {
         b.switch_to_block(run);
         b.binary(BinOp::ShrU, off, off, Operand::Imm(1));
         b.call_dyn(off, [], [pc]);
+        // The pc to run next, in its global: an interrupt stops the run at `head` with the whole
+        // guest state in globals (regions leave through their interrupt exits, see `lift`).
+        b.global_set(G_PC, pc);
         b.jump(head);
         b.switch_to_block(exit);
         b.global_get(c, G_EXIT);

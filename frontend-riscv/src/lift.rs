@@ -35,6 +35,9 @@ pub const INLINE_BUDGET: usize = 600;
 /// Most return addresses of followed calls in one region: a `jalr` compares its target with
 /// each of them.
 pub const MAX_LINKS: usize = 12;
+/// Debuggable regions are smaller: every instruction carries a breakpoint site and write-backs,
+/// which make large functions slow to compile, and a debugger waits for the region it stops in.
+pub const MAX_DEBUGGABLE_REGION_INSTS: usize = 256;
 
 /// The trap code of `ebreak` (qemu-user dies of SIGTRAP).
 pub const TRAP_EBREAK: TrapCode = TrapCode::User(1);
@@ -175,6 +178,9 @@ struct RegionBuilder<'a> {
     blocks: HashMap<u64, BlockId>,
     /// Exit blocks by target pc and the registers they write back.
     exits: HashMap<(u64, RegSet), BlockId>,
+    /// Of every block made by `edge`: the pc control goes to from it and the registers dirty on
+    /// entering it (what an interrupt exit there writes back).
+    edge_state: HashMap<BlockId, (u64, RegSet)>,
 }
 
 impl<'a> RegionBuilder<'a> {
@@ -198,6 +204,7 @@ impl<'a> RegionBuilder<'a> {
             scratch: HashMap::new(),
             blocks: HashMap::new(),
             exits: HashMap::new(),
+            edge_state: HashMap::new(),
         }
     }
 
@@ -225,7 +232,46 @@ impl<'a> RegionBuilder<'a> {
             self.b.switch_to_block(blk);
             self.block(pc);
         }
+        self.interrupt_exits(entry);
         self.b.finish()
+    }
+
+    /// Gives every check point of the region (its entry and loop headers, see
+    /// `causeway_engine::fuel`) an interrupt exit that writes back the registers dirty there and
+    /// returns the pc of the instruction it was about to run: an interrupted guest leaves its
+    /// regions with its whole state in globals and stops in the dispatcher (`layout`).
+    fn interrupt_exits(&mut self, entry: u64) {
+        let checks = causeway_engine::fuel::check_points(self.b.function());
+        let by_block: HashMap<BlockId, u64> = self.blocks.iter().map(|(&pc, &b)| (b, pc)).collect();
+        let mut made: HashMap<(u64, RegSet), BlockId> = HashMap::new();
+        for (i, &check) in checks.iter().enumerate() {
+            let blk = BlockId(i as u32);
+            if !check {
+                continue;
+            }
+            let state = if i == 0 {
+                Some((entry, 0))
+            } else if let Some(&pc) = by_block.get(&blk) {
+                Some((pc, self.flow.dirty_in[&pc]))
+            } else {
+                self.edge_state.get(&blk).copied()
+            };
+            // Every block of a region is one of those; an unknown one keeps the ordinary check.
+            let Some((pc, dirty)) = state else { continue };
+            let exit = match made.get(&(pc, dirty)) {
+                Some(&exit) => exit,
+                None => {
+                    let exit = self.b.create_block();
+                    self.b.switch_to_block(exit);
+                    self.b.set_loc(None);
+                    self.write_back(dirty);
+                    self.b.ret([Operand::Imm(pc as i64)]);
+                    made.insert((pc, dirty), exit);
+                    exit
+                }
+            };
+            self.b.set_interrupt_exit(blk, exit);
+        }
     }
 
     /// The IR block for control going from the instruction at `from` to `to`: `to`'s basic block,
@@ -250,6 +296,7 @@ impl<'a> RegionBuilder<'a> {
         }
         let here = self.b.current_block();
         let edge = self.b.create_block();
+        self.edge_state.insert(edge, (to, dirty | extra));
         self.b.switch_to_block(edge);
         self.b.set_loc(None);
         self.write_back(extra);

@@ -462,6 +462,7 @@ impl FuncGen<'_, '_> {
                 insts,
                 term,
                 term_loc,
+                on_interrupt: None,
             });
         }
         let mut vars = VAR_TYPES.to_vec();

@@ -238,3 +238,95 @@ block0:
         other => panic!("{other:?}"),
     }
 }
+
+/// `spin` counts in a loop whose header has an interrupt exit, which writes the count to `g0`
+/// and returns -1; `main` calls it again and again from a loop header without one. The host's
+/// `tick` raises the interrupt on every fifth call, so the stops are deterministic.
+const SPIN_WITH_EXIT: &str = "
+global g0: i64 = 0
+import helper @tick() -> ()
+func @spin(v0: i64) -> (i64) {
+block0:
+    jump block1
+block1 interrupt block2:
+    hostcall @tick()
+    v0 = add v0, 1
+    jump block1
+block2:
+    global.set g0, v0
+    return -1
+}
+func @main() -> (i64) {
+    vars v0: i64, v1: i64
+block0:
+    jump block1
+block1:
+    v0 = call @spin(v1)
+    v1 = add v1, 100
+    jump block1
+}
+";
+
+#[test]
+fn an_interrupt_exit_leaves_a_loop_with_its_state_written_and_a_check_point_further_out_stops() {
+    let module = Arc::new(parse_module(SPIN_WITH_EXIT).unwrap());
+    let printed = causeway_engine::ir::print::print_module(&module);
+    assert!(printed.contains("block1 interrupt block2:"), "{printed}");
+    assert_eq!(
+        parse_module(&printed).unwrap(),
+        *module,
+        "print and parse keep the exit"
+    );
+    let mut per_tier = Vec::new();
+    for tier in ALL_TIERS {
+        let handle: Arc<std::sync::Mutex<Option<causeway_engine::instance::InterruptHandle>>> =
+            Default::default();
+        let (ticks, h) = (Arc::new(std::sync::atomic::AtomicU64::new(0)), handle.clone());
+        let t = ticks.clone();
+        let mut linker = Linker::new();
+        linker.define("tick", move |_, _, _| {
+            if t.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 5 == 4 {
+                if let Some(h) = &*h.lock().unwrap() {
+                    h.interrupt();
+                }
+            }
+            Ok(HostOutcome::Return)
+        });
+        let config = InstanceConfig {
+            fuel: Some(1_000_000),
+            ..Default::default()
+        };
+        let mut inst = instantiate(&module, tier, &mut linker, config);
+        *handle.lock().unwrap() = Some(inst.interrupt_handle());
+        let mut seen = Vec::new();
+        let mut stop = inst.call("main", &[]).unwrap();
+        for _ in 0..3 {
+            assert_eq!(stop, Stop::Interrupted, "{tier:?}");
+            // Each call of `spin` starts from the count `main` passed and ticks five times.
+            seen.push((inst.globals()[0], inst.fuel()));
+            stop = inst.resume().unwrap();
+        }
+        assert_eq!(
+            seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [5, 105, 205],
+            "{tier:?}: the exit wrote the loop's count"
+        );
+        per_tier.push(seen);
+    }
+    assert!(
+        per_tier.windows(2).all(|w| w[0] == w[1]),
+        "the tiers agree, fuel too: {per_tier:?}"
+    );
+}
+
+#[test]
+fn an_interrupt_exit_only_goes_on_a_check_point() {
+    let text = SPIN_WITH_EXIT
+        .replace("block1 interrupt block2:", "block1:")
+        .replace(
+            "block2:\n    global.set",
+            "block2 interrupt block1:\n    global.set",
+        );
+    let err = causeway_engine::ir::verify::verify_module(&parse_module(&text).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("no check point"), "{err}");
+}

@@ -263,3 +263,38 @@ fn traps_report_the_guest_pc_of_the_faulting_instruction() {
         );
     }
 }
+
+/// Every check point of every region (its entry and loop headers) has an interrupt exit, normal
+/// and debuggable alike: an interrupted guest leaves its regions with its state written back, so
+/// it can only stop in the dispatcher (what switching to debuggable code relies on).
+#[test]
+fn every_check_point_of_every_region_has_an_interrupt_exit() {
+    let mut regions = 0;
+    let all = programs("").into_iter().chain(programs("hostile"));
+    // Two targets (with and without compressed code) and every third slot keep it quick.
+    for (name, _, path) in all.filter(|(_, t, _)| ["rv32imac", "rv64im"].contains(t)) {
+        let bytes = std::fs::read(&path).unwrap();
+        for debuggable in [false, true] {
+            let mut program = causeway_riscv::load(&bytes, &Default::default(), &Default::default()).unwrap();
+            program.translator.set_debuggable(debuggable);
+            let layout = program.translator.layout().clone();
+            for slot in (0..layout.slots()).step_by(3) {
+                if !program.translator.is_instruction_start(layout.slot_pc(slot)) {
+                    continue;
+                }
+                let f = program.translator.translate(slot);
+                let checks = causeway_engine::fuel::check_points(&f);
+                for (i, check) in checks.into_iter().enumerate() {
+                    assert!(
+                        !check || f.blocks[i].on_interrupt.is_some(),
+                        "{name} region {:#x}: block{i}",
+                        layout.slot_pc(slot)
+                    );
+                }
+                causeway_engine::ir::verify::verify_dynamic_function(&program.module, &f).unwrap();
+                regions += 1;
+            }
+        }
+    }
+    assert!(regions > 1000, "{regions}");
+}

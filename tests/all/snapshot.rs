@@ -177,7 +177,7 @@ fn a_guest_paused_at_a_breakpoint_or_before_it_starts_snapshots_too() {
     dbg.set_breakpoint(main).unwrap();
     assert!(matches!(dbg.cont().unwrap(), DebugEvent::Stopped { pc, .. } if pc == main));
     let snapshot = Snapshot::take(&dbg, &bytes, limits, None).unwrap();
-    assert_eq!(snapshot.pc, main);
+    assert_eq!(snapshot.state.pc, main);
     let (resumed_end, rest) = resume(&snapshot, false);
     assert_eq!(resumed_end, end);
     assert_eq!([out.bytes(), rest].concat(), full);
@@ -238,18 +238,137 @@ fn damaged_truncated_and_foreign_snapshots_are_refused() {
         s.resume(GuestIo::capture().0, false, Default::default())
     };
     let mut odd_pc = snapshot.clone();
-    odd_pc.pc += 1;
+    odd_pc.state.pc += 1;
     assert!(matches!(refused(odd_pc), Err(SnapshotError::Invalid(_))));
     let mut wild_break = snapshot.clone();
-    wild_break.system.brk_mapped = u64::MAX & !4095;
+    wild_break.state.system.brk_mapped = u64::MAX & !4095;
     assert!(matches!(refused(wild_break), Err(SnapshotError::Guest(_))));
     let mut other_memory = snapshot.clone();
-    other_memory.memory.pop();
+    other_memory.state.memory.pop();
     assert!(matches!(refused(other_memory), Err(SnapshotError::Invalid(_))));
     let mut few_globals = snapshot.clone();
-    few_globals.globals.pop();
+    few_globals.state.globals.pop();
     assert!(matches!(refused(few_globals), Err(SnapshotError::Invalid(_))));
     let mut other_elf = snapshot;
     other_elf.elf = elf("rv32im", "hello.elf").unwrap();
     assert!(refused(other_elf).is_err());
+}
+
+/// A guest on normal code, interrupted from another thread (inside a hot loop, or between
+/// regions), moves into debuggable code paused before its next instruction and finishes there
+/// with the output, end and fuel of an uninterrupted run.
+#[test]
+fn an_interrupted_guest_switches_to_debuggable_code_and_finishes_there() {
+    use causeway_runtime::riscv::LiveEvent;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    for (target, name) in [
+        ("rv64imac", "sort.elf"),
+        ("rv32im", "strings.elf"),
+        ("rv32imac", "recursion.elf"),
+    ] {
+        let bytes = elf(target, name).unwrap();
+        for fuel in [None, Some(50_000_000)] {
+            let (end, full) = uninterrupted(&bytes, fuel);
+            let load = |debuggable| {
+                let options = GuestOptions {
+                    fuel,
+                    debuggable,
+                    ..Default::default()
+                };
+                Guest::load(&bytes, options).unwrap()
+            };
+            let (normal, debuggable) = (load(false), load(true));
+            for interrupts_before_switch in [1, 3] {
+                let (io, out, _) = GuestIo::capture();
+                let mut live = normal.start(io).unwrap();
+                // Interrupts keep coming until the switch: the run stops at whatever region
+                // boundary follows each.
+                let stop = Arc::new(AtomicBool::new(false));
+                let (handle, s) = (live.interrupt_handle(), stop.clone());
+                let hammer = std::thread::spawn(move || {
+                    while !s.load(Ordering::Relaxed) {
+                        handle.interrupt();
+                        std::thread::sleep(std::time::Duration::from_micros(20));
+                    }
+                });
+                let mut interrupted = 0;
+                let mut ended = None;
+                while interrupted < interrupts_before_switch {
+                    match live.run().unwrap() {
+                        LiveEvent::Interrupted => interrupted += 1,
+                        LiveEvent::Ended(e) => {
+                            ended = Some(e);
+                            break;
+                        }
+                    }
+                }
+                stop.store(true, Ordering::Relaxed);
+                hammer.join().unwrap();
+                if let Some(e) = ended {
+                    assert_eq!((e, out.bytes()), (end.clone(), full.clone()), "{target} {name}");
+                    continue;
+                }
+                let mut dbg = live.into_debugger(&debuggable).unwrap();
+                // Paused before the instruction the normal code was about to run; steps and
+                // continues go on from there.
+                let used = dbg.fuel_used();
+                let mut steps = 0;
+                let last = loop {
+                    let event = if steps < 50 { dbg.step() } else { dbg.cont() }.unwrap();
+                    steps += 1;
+                    if let DebugEvent::Ended(e) = event {
+                        break e;
+                    }
+                };
+                assert_eq!(last, end, "{target} {name}");
+                assert_eq!(
+                    out.bytes(),
+                    full,
+                    "{target} {name}: the output moved with the guest"
+                );
+                assert_eq!(used.is_some(), fuel.is_some());
+            }
+        }
+    }
+}
+
+/// A guest spinning in one region forever (no region boundary of its own) still leaves it for
+/// the switch, through the loop header's interrupt exit.
+#[test]
+fn a_guest_spinning_in_one_loop_switches_to_debuggable_code() {
+    use causeway_runtime::riscv::LiveEvent;
+    let bytes = elf("rv64im", "hostile/loop_forever.elf").unwrap();
+    let load = |debuggable| {
+        let options = GuestOptions {
+            debuggable,
+            ..Default::default()
+        };
+        Guest::load(&bytes, options).unwrap()
+    };
+    let mut live = load(false).start(GuestIo::capture().0).unwrap();
+    let handle = live.interrupt_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        handle.interrupt();
+    });
+    assert_eq!(live.run().unwrap(), LiveEvent::Interrupted);
+    t.join().unwrap();
+    let mut dbg = live.into_debugger(&load(true)).unwrap();
+    let mut pcs = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        match dbg.step().unwrap() {
+            DebugEvent::Stopped { pc, .. } => {
+                pcs.insert(pc);
+            }
+            DebugEvent::Ended(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(
+        !pcs.is_empty() && pcs.len() < 20,
+        "the loop's few instructions: {pcs:x?}"
+    );
+    // Only an interrupted guest can switch.
+    let live = load(false).start(GuestIo::capture().0).unwrap();
+    assert!(live.into_debugger(&load(true)).is_err());
 }

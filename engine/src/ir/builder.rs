@@ -73,9 +73,15 @@ impl FunctionBuilder {
             insts: Vec::new(),
             term: Terminator::Trap(TrapCode::Unreachable),
             term_loc: None,
+            on_interrupt: None,
         });
         self.terminated.push(false);
         BlockId((self.func.blocks.len() - 1) as u32)
+    }
+
+    /// Sets `block`'s interrupt exit (see `Block::on_interrupt`; `block` must be a check point).
+    pub fn set_interrupt_exit(&mut self, block: BlockId, exit: BlockId) {
+        self.func.blocks[block.0 as usize].on_interrupt = Some(exit);
     }
 
     /// Makes `b` the block that receives instructions. Panics if `b` was not created.
@@ -89,6 +95,11 @@ impl FunctionBuilder {
     }
 
     /// The block that receives instructions.
+    /// The function as built so far.
+    pub fn function(&self) -> &Function {
+        &self.func
+    }
+
     pub fn current_block(&self) -> BlockId {
         self.current
     }

@@ -512,6 +512,12 @@ pub struct Block {
     pub term: Terminator,
     /// The terminator's guest location.
     pub term_loc: Option<SourceLoc>,
+    /// Only on a check point (`crate::fuel`): where control goes, instead of stopping, when the
+    /// check finds an interrupt pending. The block's cost is refunded and the interrupt stays
+    /// pending, so that a check point further out (one without an exit) stops the run. A front end
+    /// uses it to leave code that holds state in variables, with the state written back, before
+    /// the run stops (RISC-V regions: so that an interrupted guest has its whole state in globals).
+    pub on_interrupt: Option<BlockId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -860,6 +860,13 @@ impl<'a> Parser<'a> {
             return self.expected(&format!("block label `block{n}` (blocks are numbered in order)"));
         }
         self.bump()?;
+        // `blockN interrupt blockM:` names the block's interrupt exit.
+        let on_interrupt = if self.ident() == Some("interrupt") {
+            self.bump()?;
+            Some(self.block_ref(f)?)
+        } else {
+            None
+        };
         self.expect_punct(':', "after the block label")?;
         self.expect_eol("the block label")?;
         let mut insts = Vec::new();
@@ -886,6 +893,7 @@ impl<'a> Parser<'a> {
                         insts,
                         term,
                         term_loc,
+                        on_interrupt,
                     });
                     return Ok(());
                 }

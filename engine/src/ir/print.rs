@@ -93,7 +93,14 @@ pub fn print_function(m: &Module, f: &Function) -> String {
         let _ = writeln!(out, "    vars {}", vars.join(", "));
     }
     for (i, b) in f.blocks.iter().enumerate() {
-        let _ = writeln!(out, "block{i}:");
+        match b.on_interrupt {
+            Some(exit) => {
+                let _ = writeln!(out, "block{i} interrupt block{}:", exit.0);
+            }
+            None => {
+                let _ = writeln!(out, "block{i}:");
+            }
+        }
         for inst in &b.insts {
             let _ = writeln!(out, "    {}", print_inst(m, inst));
         }
@@ -457,11 +464,13 @@ mod tests {
                         else_: BlockId(0),
                     },
                     term_loc: Some(SourceLoc(255)),
+                    on_interrupt: None,
                 },
                 Block {
                     insts: vec![],
                     term: Terminator::Return(vec![v(2)]),
                     term_loc: None,
+                    on_interrupt: None,
                 },
             ],
         };
@@ -473,6 +482,7 @@ mod tests {
                 insts: vec![],
                 term: Terminator::Trap(TrapCode::User(9)),
                 term_loc: None,
+                on_interrupt: None,
             }],
         };
         let m = Module {
@@ -576,6 +586,7 @@ block0:
                     default: BlockId(42),
                 },
                 term_loc: None,
+                on_interrupt: None,
             }],
         };
         let m = Module {

@@ -316,7 +316,20 @@ impl FnVerifier<'_> {
                 ));
             }
         }
+        let check_points = crate::fuel::check_points(f);
         for (bi, b) in f.blocks.iter().enumerate() {
+            if let Some(exit) = b.on_interrupt {
+                self.block_exists(exit)
+                    .or_else(|m| fail(format!("block{bi}'s interrupt exit: {m}")))?;
+                if !check_points[bi] {
+                    return fail(format!(
+                        "block{bi} has an interrupt exit but is no check point (the entry block or a loop header)"
+                    ));
+                }
+                if exit.0 as usize == bi {
+                    return fail(format!("block{bi} is its own interrupt exit"));
+                }
+            }
             for (ii, inst) in b.insts.iter().enumerate() {
                 self.inst(&inst.kind).map_err(|msg| {
                     err(

@@ -389,6 +389,24 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.b.set_cold_block(slow);
             self.b.ins().brif(stop, slow, &[], body, &[]);
             self.b.switch_to_block(slow);
+            if let Some(exit) = block.on_interrupt {
+                // A pending interrupt leaves through the exit, the block's charge refunded; the
+                // interrupt stays pending for a check point further out.
+                let word = self.b.ins().load(types::I64, trusted(), self.interrupt, 0);
+                let leave = self.b.create_block();
+                let stub = self.b.create_block();
+                self.b.set_cold_block(leave);
+                self.b.set_cold_block(stub);
+                self.b.ins().brif(word, leave, &[], stub, &[]);
+                self.b.switch_to_block(leave);
+                if let Some(var) = self.fuel.filter(|_| cost > 0) {
+                    let f = self.b.use_var(var);
+                    let f = self.b.ins().iadd_imm_s(f, cost as i64);
+                    self.b.def_var(var, f);
+                }
+                self.b.ins().jump(self.blocks[exit.0 as usize], &[]);
+                self.b.switch_to_block(stub);
+            }
             self.store_fuel();
             let stub = self.stub_ref(NS_CHECK_STUB, false);
             self.b.ins().call(stub, &[self.vmctx]);

@@ -39,6 +39,11 @@ impl Translator {
         // Callees are explored after the code that calls them, so a budget spent on callees never
         // cuts the caller short.
         let mut callees = Vec::new();
+        let (max_insts, inline_budget) = if self.debuggable {
+            (super::MAX_DEBUGGABLE_REGION_INSTS, 0)
+        } else {
+            (MAX_REGION_INSTS, INLINE_BUDGET)
+        };
         while let Some(start) = work.pop().or_else(|| callees.pop()) {
             let mut pc = start;
             loop {
@@ -46,7 +51,7 @@ impl Translator {
                     leaders.insert(pc);
                     break;
                 }
-                if insts.len() >= MAX_REGION_INSTS {
+                if insts.len() >= max_insts {
                     break;
                 }
                 let Some(d) = self.decode_at(pc) else { break };
@@ -70,7 +75,7 @@ impl Translator {
                     Inst::Jal { offset, .. } => {
                         target(next, &mut work);
                         let callee = self.layout.wrap_pc(pc.wrapping_add(offset as u64));
-                        if insts.len() < INLINE_BUDGET
+                        if insts.len() < inline_budget
                             && links.len() < MAX_LINKS
                             && self.layout.fetch(callee).is_some()
                         {

@@ -87,6 +87,51 @@ impl GuestDebugger {
         })
     }
 
+    /// A debugger of `guest` taking over `old`, an instance of the same program stopped between
+    /// regions with its whole state in its globals and memory (see `LiveGuest::into_debugger`):
+    /// the memory moves over without a copy, the globals are copied. Paused before `pc`.
+    pub(super) fn from_live(
+        guest: &Guest,
+        io: GuestIo,
+        old: Instance,
+        system: SystemState,
+        pc: u64,
+        fuel: Option<(u64, i64)>,
+    ) -> Result<GuestDebugger, DebugError> {
+        if !guest.options.debuggable {
+            return Err(DebugError::NotDebuggable);
+        }
+        if !guest.translator.is_instruction_start(pc) {
+            return Err(DebugError::NoInstruction(pc));
+        }
+        let engine = |e: String| DebugError::Engine(e);
+        let (mut instance, system) = guest
+            .instantiate_from(io, HashMap::new(), fuel.map(|f| f.0), system)
+            .map_err(|e| engine(e.to_string()))?;
+        let globals = old.globals().to_vec();
+        instance.take_memory_of(old).map_err(|e| engine(e.to_string()))?;
+        for (g, v) in globals.into_iter().enumerate() {
+            instance.set_global(causeway_engine::ir::GlobalId(g as u32), v);
+        }
+        instance.set_global(layout::G_PC, pc as i64);
+        if let Some((_, left)) = fuel {
+            instance.set_fuel(left);
+        }
+        Ok(GuestDebugger {
+            instance,
+            system,
+            fuel_start: fuel.map(|f| f.0),
+            fuel_added: 0,
+            translator: guest.translator.clone(),
+            breakpoints: BTreeMap::new(),
+            next_id: 1,
+            pc,
+            started: false,
+            ended: None,
+            failed: None,
+        })
+    }
+
     /// A breakpoint before the instruction at `pc`.
     pub fn set_breakpoint(&mut self, pc: u64) -> Result<BreakpointId, DebugError> {
         if !self.translator.is_instruction_start(pc) {

@@ -9,12 +9,14 @@
 mod debug;
 pub mod gdb;
 mod io;
+mod live;
 mod snapshot;
 mod system;
 
 pub use debug::{BreakpointId, DebugEvent, GuestDebugger};
 pub use io::{Captured, GuestIo};
-pub use snapshot::{SavedMemory, Snapshot, SnapshotError, SnapshotFuel};
+pub use live::{LiveEvent, LiveGuest};
+pub use snapshot::{GuestState, SavedMemory, Snapshot, SnapshotError, SnapshotFuel};
 pub use system::{sys, SystemState};
 
 use crate::capability::Access;

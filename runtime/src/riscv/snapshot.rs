@@ -20,6 +20,7 @@
 use super::debug::GuestDebugger;
 use super::system::SystemState;
 use super::{guest_end, Guest, GuestEnd, GuestError, GuestIo, GuestOptions};
+use causeway_engine::instance::Instance;
 use causeway_engine::ir::Rights;
 use causeway_engine::jit::OptLevel;
 use causeway_riscv::layout::{self, GuestLimits};
@@ -66,6 +67,18 @@ pub struct SavedMemory {
     pub pages: Vec<(u64, Vec<u8>)>,
 }
 
+/// A guest's state at an instruction boundary, apart from its code and its fuel: what moves from
+/// one instance to another (into a snapshot file, or from normal into debuggable code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestState {
+    /// The pc of the next instruction.
+    pub pc: u64,
+    /// The guest machine's globals (`layout`: the registers, the reservation, the exit status).
+    pub globals: Vec<i64>,
+    pub system: SystemState,
+    pub memory: Vec<SavedMemory>,
+}
+
 /// A paused guest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -74,12 +87,59 @@ pub struct Snapshot {
     pub limits: GuestLimits,
     /// `None`: the run is unmetered.
     pub fuel: Option<SnapshotFuel>,
-    /// The pc of the next instruction.
-    pub pc: u64,
-    /// The guest machine's globals (`layout`: the registers, the reservation, the exit status).
-    pub globals: Vec<i64>,
-    pub system: SystemState,
-    pub memory: Vec<SavedMemory>,
+    pub state: GuestState,
+}
+
+impl GuestState {
+    /// The state of `instance`, whose globals and memory hold all of it (at an instruction
+    /// boundary of debuggable code, or stopped in the dispatcher), about to run `pc`.
+    pub(super) fn capture(instance: &Instance, system: SystemState, pc: u64) -> Result<GuestState, String> {
+        let mut globals = instance.globals().to_vec();
+        globals[layout::G_PC.0 as usize] = pc as i64;
+        let memory = writable_runs(instance.memory())
+            .into_iter()
+            .map(|(base, size)| save_run(instance.memory(), base, size))
+            .collect::<Result<_, _>>()?;
+        Ok(GuestState {
+            pc,
+            globals,
+            system,
+            memory,
+        })
+    }
+
+    /// Puts the state into `instance`, a fresh instance of `guest` made with this state's system
+    /// state, after checking that it fits the guest.
+    pub(super) fn restore(&self, guest: &Guest, instance: &mut Instance) -> Result<(), SnapshotError> {
+        if !guest.translator.is_instruction_start(self.pc) {
+            return Err(SnapshotError::Invalid(format!(
+                "pc {:#x} is not the start of an instruction of the guest",
+                self.pc
+            )));
+        }
+        if self.globals.len() != instance.globals().len() {
+            return Err(SnapshotError::Invalid(format!(
+                "{} globals, but the guest has {}",
+                self.globals.len(),
+                instance.globals().len()
+            )));
+        }
+        let runs = writable_runs(instance.memory());
+        let saved: Vec<(u64, u64)> = self.memory.iter().map(|m| (m.base, m.size)).collect();
+        if runs != saved {
+            return Err(SnapshotError::Invalid(format!(
+                "its writable memory {saved:x?} is not the guest's {runs:x?}"
+            )));
+        }
+        for run in &self.memory {
+            restore_run(instance, run)?;
+        }
+        for (g, &v) in self.globals.iter().enumerate() {
+            instance.set_global(causeway_engine::ir::GlobalId(g as u32), v);
+        }
+        instance.set_global(layout::G_PC, self.pc as i64);
+        Ok(())
+    }
 }
 
 impl Snapshot {
@@ -111,22 +171,15 @@ impl Snapshot {
                 Some(SnapshotFuel { budget, remaining })
             }
         };
-        let mut globals = dbg.instance.globals().to_vec();
-        globals[layout::G_PC.0 as usize] = dbg.pc() as i64;
-        let memory = writable_runs(dbg.instance.memory())
-            .into_iter()
-            .map(|(base, size)| save_run(dbg.instance.memory(), base, size))
-            .collect::<Result<_, _>>()?;
+        let system = dbg
+            .system_state()
+            .map_err(|e| SnapshotError::NotPaused(e.to_string()))?;
+        let state = GuestState::capture(&dbg.instance, system, dbg.pc()).map_err(SnapshotError::NotPaused)?;
         Ok(Snapshot {
             elf: elf.to_vec(),
             limits,
             fuel,
-            pc: dbg.pc(),
-            globals,
-            system: dbg
-                .system_state()
-                .map_err(|e| SnapshotError::NotPaused(e.to_string()))?,
-            memory,
+            state,
         })
     }
 
@@ -146,34 +199,8 @@ impl Snapshot {
         };
         let guest = Guest::load(&self.elf, options)?;
         let budget = self.fuel.map(|f| f.budget);
-        let (mut instance, _) = guest.instantiate_from(io, HashMap::new(), budget, self.system)?;
-        if !guest.translator.is_instruction_start(self.pc) {
-            return Err(SnapshotError::Invalid(format!(
-                "pc {:#x} is not the start of an instruction of the guest",
-                self.pc
-            )));
-        }
-        if self.globals.len() != instance.globals().len() {
-            return Err(SnapshotError::Invalid(format!(
-                "{} globals, but the guest has {}",
-                self.globals.len(),
-                instance.globals().len()
-            )));
-        }
-        let runs = writable_runs(instance.memory());
-        let saved: Vec<(u64, u64)> = self.memory.iter().map(|m| (m.base, m.size)).collect();
-        if runs != saved {
-            return Err(SnapshotError::Invalid(format!(
-                "its writable memory {saved:x?} is not the guest's {runs:x?}"
-            )));
-        }
-        for run in &self.memory {
-            restore_run(&mut instance, run)?;
-        }
-        for (g, &v) in self.globals.iter().enumerate() {
-            instance.set_global(causeway_engine::ir::GlobalId(g as u32), v);
-        }
-        instance.set_global(layout::G_PC, self.pc as i64);
+        let (mut instance, _) = guest.instantiate_from(io, HashMap::new(), budget, self.state.system)?;
+        self.state.restore(&guest, &mut instance)?;
         let stop = instance
             .call(layout::ENTRY, &[])
             .map_err(|e| GuestError::Run(e.to_string()))?;
@@ -193,16 +220,17 @@ impl Snapshot {
                 p.u64(f.remaining);
             }
         }
-        p.u64(self.pc);
-        p.u32(self.globals.len() as u32);
-        for &g in &self.globals {
+        let state = &self.state;
+        p.u64(state.pc);
+        p.u32(state.globals.len() as u32);
+        for &g in &state.globals {
             p.u64(g as u64);
         }
-        p.u64(self.system.brk);
-        p.u64(self.system.brk_mapped);
-        p.u64(self.system.counter as u64);
-        p.u32(self.memory.len() as u32);
-        for run in &self.memory {
+        p.u64(state.system.brk);
+        p.u64(state.system.brk_mapped);
+        p.u64(state.system.counter as u64);
+        p.u32(state.memory.len() as u32);
+        for run in &state.memory {
             p.u64(run.base);
             p.u64(run.size);
             p.u32(run.pages.len() as u32);
@@ -294,10 +322,12 @@ impl Snapshot {
             elf,
             limits,
             fuel,
-            pc,
-            globals,
-            system,
-            memory,
+            state: GuestState {
+                pc,
+                globals,
+                system,
+                memory,
+            },
         })
     }
 }
@@ -325,12 +355,12 @@ fn save_run(
     memory: &causeway_engine::memory::GuestMemory,
     base: u64,
     size: u64,
-) -> Result<SavedMemory, SnapshotError> {
+) -> Result<SavedMemory, String> {
     let mut pages = Vec::new();
     for offset in (0..size).step_by(PAGE as usize) {
         let page = memory
             .read(base + offset, PAGE as usize)
-            .map_err(|e| SnapshotError::NotPaused(format!("reading guest memory: {e}")))?;
+            .map_err(|e| format!("reading guest memory: {e}"))?;
         if page.iter().any(|&b| b != 0) {
             pages.push((offset, page));
         }

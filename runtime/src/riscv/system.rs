@@ -59,6 +59,20 @@ impl SystemState {
 pub struct SystemHandle(Arc<Mutex<System>>);
 
 impl SystemHandle {
+    /// Takes the guest's output streams, leaving streams that discard: the guest's state is moving
+    /// to another instance, which writes to them from then on.
+    pub fn take_io(&self) -> Result<GuestIo, String> {
+        let mut s = self
+            .0
+            .lock()
+            .map_err(|_| "the system interface is poisoned".to_string())?;
+        let sink = GuestIo {
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        };
+        Ok(std::mem::replace(&mut s.io, sink))
+    }
+
     pub fn state(&self) -> Result<SystemState, String> {
         let s = self
             .0

@@ -67,6 +67,7 @@ pub fn instantiate(
                 },
                 metered: true,
                 debuggable: tier == Tier::JitDebuggable,
+                debug_vars: true,
                 keep_text: false,
             };
             let compiled = CompiledModule::compile(module.clone(), opts).expect("compile");

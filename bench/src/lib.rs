@@ -389,6 +389,7 @@ pub fn options(opt_level: OptLevel, metered: bool, debuggable: bool) -> CompileO
         opt_level,
         metered,
         debuggable,
+        debug_vars: true,
         keep_text: false,
     }
 }

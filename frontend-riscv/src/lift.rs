@@ -82,12 +82,13 @@ impl Translator {
         }
     }
 
-    /// Debuggable translation: registers still live in variables, but every register an
-    /// instruction writes is written back right after it (by a block-ending instruction, on the
-    /// edge it leaves by); registers are loaded from their globals, so none is ever stale there. At every `mark` (where debuggable code
-    /// has its breakpoint site) the globals then hold the whole guest state, so a debugger reads and
-    /// writes registers there; a write must also go to the frame's variable, which the code may
-    /// still read. Fuel and results do not change.
+    /// Debuggable translation: each instruction loads the registers it reads from their globals
+    /// and writes back the one it writes right after it (a block-ending instruction, on the edge
+    /// it leaves by), so no variable carries a register across an instruction boundary. At every
+    /// `mark` (where debuggable code has its breakpoint site) the globals hold the whole guest
+    /// state: a debugger reads and writes registers there, and the engine need not spill the
+    /// region's variables at its sites (`CompileOptions::debug_vars`). Regions are smaller (see
+    /// `MAX_DEBUGGABLE_REGION_INSTS`). Fuel and results do not change.
     pub fn set_debuggable(&mut self, debuggable: bool) {
         self.debuggable = debuggable;
     }
@@ -125,7 +126,13 @@ impl Translator {
     pub fn translate(&self, slot: u64) -> Function {
         let entry = self.layout.slot_pc(slot);
         let code = self.discover(entry);
-        let flow = Flow::analyze(&code, entry);
+        let mut flow = Flow::analyze(&code, entry);
+        if self.debuggable {
+            // Every instruction's result is written back right after it: nothing is dirty at an
+            // instruction boundary, and a write-back of an older value would undo a debugger's
+            // write to the register's global.
+            flow.dirty_in.values_mut().for_each(|d| *d = 0);
+        }
         RegionBuilder::new(self, &code, flow, entry).build(entry)
     }
 
@@ -350,6 +357,11 @@ impl<'a> RegionBuilder<'a> {
             let d = self.found.insts[&pc];
             self.b.set_loc(Some(SourceLoc(pc)));
             self.b.mark();
+            if self.t.debuggable {
+                // The globals are the registers at every boundary (a debugger may have written
+                // them): no variable carries a register across one.
+                self.load_regs(self.flow.nodes[&pc].uses);
+            }
             let next = self.t.layout.wrap_pc(pc + d.len as u64);
             if self.inst(pc, d.inst, next) {
                 return;

@@ -495,6 +495,7 @@ pub fn generate(data: &[u8]) -> Case {
         },
         metered: true,
         debuggable: flags & 6 == 6,
+        debug_vars: true,
         keep_text: false,
     };
     let metering = if flags & 8 != 0 {

@@ -350,7 +350,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         for (i, &p) in params.iter().enumerate() {
             self.b.def_var(self.vars[i], p);
         }
-        if self.opts.debuggable {
+        if self.opts.debuggable && self.opts.debug_vars {
             let size = 8 * self.func.vars.len().max(1) as u32;
             let slot =
                 self.b
@@ -690,7 +690,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 self.def(*dst, depth);
             }
             InstKind::Mark => {
-                if self.debug_frame.is_some() {
+                if self.opts.debuggable {
                     if let Some(loc) = inst.loc {
                         self.breakpoint_site(loc, loc_id);
                     }
@@ -1130,14 +1130,20 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.tables.site_loc_ids.push(loc_id);
         let site = (self.tables.site_base as usize + self.tables.sites.len() - 1) as i64;
         let stub = self.stub_ref(NS_SITE_STUB, true);
-        let slot = self.debug_frame.expect("sites exist only in debuggable code");
-        let frame = self.b.ins().stack_addr(types::I64, slot, 0);
+        let frame = match self.debug_frame {
+            Some(slot) => self.b.ins().stack_addr(types::I64, slot, 0),
+            None => self.b.ins().iconst(types::I64, 0),
+        };
         let site_v = self.b.ins().iconst(types::I64, site);
         let fuel = match self.fuel {
             Some(var) => self.b.use_var(var),
             None => self.b.ins().iconst(types::I64, NO_FUEL),
         };
         self.b.ins().call(stub, &[self.vmctx, site_v, frame, fuel]);
+        if self.debug_frame.is_none() && self.fuel.is_none() {
+            // Nothing a stop can change lives in this frame.
+            return;
+        }
         // A stop at the site sets `debug_reload` when it resumes: variables (a debugger may have
         // written them) and fuel (it may have been added) come back from the frame and the context.
         let reload = self
@@ -1153,17 +1159,19 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b
             .ins()
             .store(trusted(), zero, self.vmctx, OFFSET_DEBUG_RELOAD);
-        for i in 0..self.func.vars.len() {
-            let v = self
-                .b
-                .ins()
-                .stack_load(types::I64, types::I64, slot, 8 * i as i32);
-            let v = if self.func.vars[i] == ir::Type::I32 {
-                self.b.ins().ireduce(types::I32, v)
-            } else {
-                v
-            };
-            self.b.def_var(self.vars[i], v);
+        if let Some(slot) = self.debug_frame {
+            for i in 0..self.func.vars.len() {
+                let v = self
+                    .b
+                    .ins()
+                    .stack_load(types::I64, types::I64, slot, 8 * i as i32);
+                let v = if self.func.vars[i] == ir::Type::I32 {
+                    self.b.ins().ireduce(types::I32, v)
+                } else {
+                    v
+                };
+                self.b.def_var(self.vars[i], v);
+            }
         }
         self.reload_fuel();
         self.b.ins().jump(cont, &[]);

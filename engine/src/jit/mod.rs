@@ -40,6 +40,11 @@ pub struct CompileOptions {
     /// Debuggable code: variables spilled at every `mark` with a location, and a patchable breakpoint
     /// site there. Normal code has no sites at all.
     pub debuggable: bool,
+    /// In debuggable code, whether variables are spilled at each site (and reloaded after a stop)
+    /// so that a debugger reads and writes them (`Instance::debug_frame_vars`). A front end that
+    /// keeps everything a debugger sees in globals at every `mark` turns it off: its sites then
+    /// cost only the patchable call.
+    pub debug_vars: bool,
     /// Keep the Cranelift IR and disassembly text of each function (for `causeway compile --emit`).
     pub keep_text: bool,
 }
@@ -50,6 +55,7 @@ impl Default for CompileOptions {
             opt_level: OptLevel::Speed,
             metered: true,
             debuggable: false,
+            debug_vars: true,
             keep_text: false,
         }
     }

@@ -155,6 +155,9 @@ impl Guest {
                 opt_level: options.opt_level,
                 metered: options.fuel.is_some(),
                 debuggable: options.debuggable,
+                // The debuggable translation keeps every register in its global at each
+                // instruction boundary: sites need not spill the region's variables.
+                debug_vars: false,
                 keep_text: false,
             };
             let c = CompiledModule::compile(module.clone(), opts)

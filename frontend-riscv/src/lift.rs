@@ -256,10 +256,14 @@ impl<'a> RegionBuilder<'a> {
             if !check {
                 continue;
             }
+            // Only the dirty registers the code still needs (reads, or writes back on its way
+            // out): keeping a dead value alive for the exit would cost registers in the loop.
+            // A dead one's global may be stale, which the guest never sees: it writes the
+            // register before reading it.
             let state = if i == 0 {
                 Some((entry, 0))
             } else if let Some(&pc) = by_block.get(&blk) {
-                Some((pc, self.flow.dirty_in[&pc]))
+                Some((pc, self.flow.dirty_in[&pc] & self.flow.live_in[&pc]))
             } else {
                 self.edge_state.get(&blk).copied()
             };
@@ -303,7 +307,11 @@ impl<'a> RegionBuilder<'a> {
         }
         let here = self.b.current_block();
         let edge = self.b.create_block();
-        self.edge_state.insert(edge, (to, dirty | extra));
+        let needed = match self.flow.live_in.get(&to) {
+            Some(&live) => extra | (dirty & live),
+            None => dirty | extra,
+        };
+        self.edge_state.insert(edge, (to, needed));
         self.b.switch_to_block(edge);
         self.b.set_loc(None);
         self.write_back(extra);

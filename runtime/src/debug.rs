@@ -13,7 +13,7 @@ use crate::adapter::CausewayAdapter;
 use crate::capability::Access;
 use crate::error::{DebugError, Right, VmError};
 use crate::interfaces::*;
-use crate::riscv::{DebugEvent, Guest, GuestDebugger, GuestEnd, GuestIo};
+use crate::riscv::{DebugEvent, Guest, GuestDebugger, GuestEnd, GuestIo, LiveGuest};
 use crate::store::memory::MemoryStore;
 use crate::store::Store;
 use crate::tel::{TelLimits, TelProgram};
@@ -84,6 +84,21 @@ impl crate::embed::Runtime {
     ) -> Result<VmInstanceId, VmError> {
         check_debug(self, ctx)?;
         let dbg = GuestDebugger::new(guest, io)?;
+        Ok(self.add_session(Debugged::Guest(dbg), ctx))
+    }
+
+    /// A debug session of a guest that was running on normal code: `live`, interrupted (its
+    /// `run` returned `LiveEvent::Interrupted`), moves into debuggable code of `debuggable` (the
+    /// same program loaded with `GuestOptions::debuggable`), paused before its next instruction.
+    /// Needs `Debug` over the context's domain.
+    pub fn debug_running_guest(
+        &self,
+        live: LiveGuest,
+        debuggable: &Guest,
+        ctx: &ExecutionContext,
+    ) -> Result<VmInstanceId, VmError> {
+        check_debug(self, ctx)?;
+        let dbg = live.into_debugger(debuggable)?;
         Ok(self.add_session(Debugged::Guest(dbg), ctx))
     }
 

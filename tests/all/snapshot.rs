@@ -372,3 +372,43 @@ fn a_guest_spinning_in_one_loop_switches_to_debuggable_code() {
     let live = load(false).start(GuestIo::capture().0).unwrap();
     assert!(live.into_debugger(&load(true)).is_err());
 }
+
+/// `Runtime::debug_running_guest`: a running guest, interrupted, becomes a `DebugInterface`
+/// session (under the `Debug` right) paused between regions.
+#[test]
+fn a_running_guest_becomes_a_debug_interface_session() {
+    use causeway_runtime::adapter::VmInterfaceFactory;
+    use causeway_runtime::capability::CapabilityManager;
+    use causeway_runtime::interfaces::*;
+    use causeway_runtime::riscv::LiveEvent;
+    use causeway_runtime::store::memory::MemoryStore;
+    use causeway_runtime::types::{DomainId, OwnerId};
+    use std::sync::Arc;
+
+    let caps = Arc::new(CapabilityManager::new());
+    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
+    let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
+    let adapter = factory.create_adapter(VmType::RiscV).unwrap();
+    let bytes = elf("rv64im", "hostile/loop_forever.elf").unwrap();
+    let load = |debuggable| {
+        let options = GuestOptions {
+            debuggable,
+            ..Default::default()
+        };
+        Guest::load(&bytes, options).unwrap()
+    };
+    let mut live = load(false).start(GuestIo::capture().0).unwrap();
+    live.interrupt_handle().interrupt();
+    assert_eq!(live.run().unwrap(), LiveEvent::Interrupted);
+    let id = factory
+        .runtime()
+        .debug_running_guest(live, &load(true), &ctx)
+        .unwrap();
+    let VmState::Paused { pc } = adapter.get_state(&id, &ctx).unwrap() else {
+        panic!("not paused")
+    };
+    let stepped = adapter.step(&id, &ctx).unwrap();
+    assert_eq!(stepped.reason, StopReason::Step);
+    assert!(matches!(stepped.state, VmState::Paused { pc: next } if next != pc || pc != 0));
+    assert_eq!(adapter.get_registers(&id, &ctx).unwrap().registers.len(), 32);
+}

@@ -29,6 +29,15 @@ fn elf(target: &str, name: &str) -> Option<Vec<u8>> {
     .ok()
 }
 
+/// `bytes` loaded unmetered, on normal or debuggable code.
+fn load_unmetered(bytes: &[u8], debuggable: bool) -> Guest {
+    let options = GuestOptions {
+        debuggable,
+        ..Default::default()
+    };
+    Guest::load(bytes, options).unwrap()
+}
+
 /// The uninterrupted run: its end and its stdout.
 fn uninterrupted(bytes: &[u8], fuel: Option<u64>) -> (GuestEnd, Vec<u8>) {
     let options = GuestOptions {
@@ -339,13 +348,7 @@ fn an_interrupted_guest_switches_to_debuggable_code_and_finishes_there() {
 fn a_guest_spinning_in_one_loop_switches_to_debuggable_code() {
     use causeway_runtime::riscv::LiveEvent;
     let bytes = elf("rv64im", "hostile/loop_forever.elf").unwrap();
-    let load = |debuggable| {
-        let options = GuestOptions {
-            debuggable,
-            ..Default::default()
-        };
-        Guest::load(&bytes, options).unwrap()
-    };
+    let load = |debuggable| load_unmetered(&bytes, debuggable);
     let mut live = load(false).start(GuestIo::capture().0).unwrap();
     let handle = live.interrupt_handle();
     let t = std::thread::spawn(move || {
@@ -390,13 +393,7 @@ fn a_running_guest_becomes_a_debug_interface_session() {
     let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
     let adapter = factory.create_adapter(VmType::RiscV).unwrap();
     let bytes = elf("rv64im", "hostile/loop_forever.elf").unwrap();
-    let load = |debuggable| {
-        let options = GuestOptions {
-            debuggable,
-            ..Default::default()
-        };
-        Guest::load(&bytes, options).unwrap()
-    };
+    let load = |debuggable| load_unmetered(&bytes, debuggable);
     let mut live = load(false).start(GuestIo::capture().0).unwrap();
     live.interrupt_handle().interrupt();
     assert_eq!(live.run().unwrap(), LiveEvent::Interrupted);

@@ -88,8 +88,9 @@ pub enum LayoutError {
     CodeTooLarge(u64, u64),
 }
 
+/// `v` rounded up to a page (saturating: limits an embedder gives may be anything).
 fn round_up(v: u64) -> u64 {
-    v.div_ceil(PAGE) * PAGE
+    v.div_ceil(PAGE).saturating_mul(PAGE)
 }
 
 impl Layout {
@@ -132,17 +133,32 @@ impl Layout {
         // RV64 guests get the smaller of 2 GiB and 4 GiB that holds their segments: below 2^31, JIT
         // code bounds-checks an access against an immediate instead of a constant in memory.
         let space: u64 = match xlen {
-            Xlen::X64 if seg_end + stack_size + round_up(limits.heap_size) + 4 * PAGE <= 1 << 31 => 1 << 31,
+            Xlen::X64
+                if seg_end
+                    .saturating_add(stack_size)
+                    .saturating_add(round_up(limits.heap_size))
+                    .saturating_add(4 * PAGE)
+                    <= 1 << 31 =>
+            {
+                1 << 31
+            }
             _ => 1 << 32,
         };
         // The stack sits high, away from the segments, the break and address 0.
-        let fits =
-            |top: u64| top <= space && top - stack_size >= 16 * PAGE && !overlaps(top - stack_size, top);
+        let fits = |top: u64| {
+            top <= space
+                && top
+                    .checked_sub(stack_size)
+                    .is_some_and(|low| low >= 16 * PAGE && !overlaps(low, top))
+        };
         let stack_top = [space / 8 * 7, space / 4]
             .into_iter()
             .filter(|&top| top > seg_end)
             .find(|&top| fits(top))
-            .or_else(|| Some(round_up(seg_end + PAGE) + stack_size).filter(|&top| fits(top) && top < space))
+            .or_else(|| {
+                Some(round_up(seg_end + PAGE).saturating_add(stack_size))
+                    .filter(|&top| fits(top) && top < space)
+            })
             .ok_or(LayoutError::NoStack { size: stack_size })?;
         let brk_start = seg_end;
         let room = if brk_start < stack_top - stack_size {

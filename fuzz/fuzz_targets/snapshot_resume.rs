@@ -24,12 +24,10 @@ fuzz_target!(|data: &[u8]| {
         Snapshot::from_bytes(&snapshot.to_bytes()).ok().as_ref(),
         Some(&snapshot)
     );
-    // Bounded: a hostile guest may loop forever, and a hostile limit may ask for any memory.
+    // Bounded: a hostile guest may loop forever.
     snapshot.fuel = Some(causeway_runtime::riscv::SnapshotFuel {
         budget: 100_000,
         remaining: 100_000,
     });
-    snapshot.limits.stack_size = snapshot.limits.stack_size.min(1 << 20);
-    snapshot.limits.heap_size = snapshot.limits.heap_size.min(1 << 24);
     let _ = snapshot.resume(GuestIo::capture().0, false, Default::default());
 });

@@ -104,7 +104,7 @@ impl crate::embed::Runtime {
 
     /// A debugged TEL program, compiled debuggable and stopped before `main`, with `main`'s
     /// arguments. Its effects run under `ctx` against a store of the session's own (see the module
-    /// doc); its fuel is `ctx.fuel`. Needs `Debug` over the context's domain.
+    /// doc); its fuel is `ctx.fuel`. Needs `Debug` and `Execute` over the context's domain.
     pub fn debug_tel(
         &self,
         program: &TelProgram,
@@ -112,6 +112,9 @@ impl crate::embed::Runtime {
         ctx: &ExecutionContext,
     ) -> Result<VmInstanceId, VmError> {
         check_debug(self, ctx)?;
+        // The session runs the program under `ctx`, as `run_tel` would.
+        self.capabilities()
+            .check(ctx, Right::Execute, Access::Domain(&ctx.domain))?;
         let dbg = TelDebugger::new(self, program, args, TelLimits::default(), ctx.fuel)?;
         let tel = Debugged::Tel {
             dbg: Box::new(dbg),

@@ -290,7 +290,7 @@ fn guest_stack_size(max_depth: u64) -> usize {
 
 /// Verification before running: an effect that is performed, that no TEL `handle` names and that no
 /// host handler serves can only fail, so the program is refused before it starts.
-fn verify_handlers(runtime: &Runtime, compiled: &CompiledVmProgram) -> Result<(), VmError> {
+pub(crate) fn verify_handlers(runtime: &Runtime, compiled: &CompiledVmProgram) -> Result<(), VmError> {
     for (name, span) in &compiled.unhandled {
         if runtime.tel_effect_handler(name).is_none() && runtime.effect_handler(name).is_none() {
             let message =

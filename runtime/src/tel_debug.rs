@@ -12,8 +12,8 @@ use crate::embed::{InvocationState, Runtime};
 use crate::error::{DebugError, ExecutionError, VmError};
 use crate::store::Txn;
 use crate::tel::{
-    check_arity, compile_tel_debuggable, handle_name, instantiate, runtime_error, CompiledVmProgram,
-    TelLimits, TelProgram,
+    check_arity, compile_tel_debuggable, handle_name, instantiate, runtime_error, verify_handlers,
+    CompiledVmProgram, TelLimits, TelProgram,
 };
 use crate::types::ExecutionContext;
 use causeway_engine::instance::Instance;
@@ -99,6 +99,7 @@ impl TelDebugger {
         fuel: Option<u64>,
     ) -> Result<TelDebugger, VmError> {
         check_arity(&compiled, args)?;
+        verify_handlers(runtime, &compiled)?;
         // Breakpoints patch code: a JIT instance gets code of its own.
         let code = if runtime.is_interpreter() {
             None

@@ -32,6 +32,13 @@ pub fn debug_tel_source(
     let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
     runtime.set_interpreter(opts.interpreter);
     ctx.fuel = Some(opts.fuel);
+    // The session runs the program under `ctx`, as `run` does.
+    let execute = runtime.capabilities().check(
+        &ctx,
+        crate::error::Right::Execute,
+        crate::capability::Access::Domain(&ctx.domain),
+    );
+    execute.map_err(|e| render(&e.into()))?;
     let mut dbg =
         TelDebugger::from_compiled(&runtime, compiled, info, &args, ctx.fuel).map_err(|e| render(&e))?;
     let io = |e: std::io::Error| VmError::from(ExecutionError::Invalid(format!("output: {e}")));

@@ -328,5 +328,18 @@ fn an_interrupt_exit_only_goes_on_a_check_point() {
             "block2 interrupt block1:\n    global.set",
         );
     let err = causeway_engine::ir::verify::verify_module(&parse_module(&text).unwrap()).unwrap_err();
-    assert!(err.to_string().contains("no check point"), "{err}");
+    assert!(err.to_string().contains("is no check point"), "{err}");
+}
+
+#[test]
+fn an_interrupt_exit_must_leave_the_function() {
+    // An exit into a loop (reachable only through the exit, so never a check point) or into a
+    // chain of exits could never be stopped.
+    for bad in [
+        "func @main() -> (i64) {\nblock0 interrupt block1:\n    jump block0\nblock1:\n    jump block1\n}\n",
+        "func @main() -> (i64) {\nblock0 interrupt block1:\n    jump block1\nblock1 interrupt block0:\n    jump block0\n}\n",
+    ] {
+        let err = causeway_engine::ir::verify::verify_module(&parse_module(bad).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("must end the function"), "{err}");
+    }
 }

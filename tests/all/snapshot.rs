@@ -144,6 +144,21 @@ fn fuel_counts_every_instruction_exactly_across_a_pause() {
             );
         }
     }
+    // A pause comes after exactly N instructions, whatever N (fuel is only checked at check
+    // points, so the run stops short and steps the rest).
+    for (target, name) in [("rv64imac", "sort.elf"), ("rv32im", "recursion.elf")] {
+        let bytes = elf(target, name).unwrap();
+        for at in [1, 7, 100, 999, 5_000] {
+            let Ok((_, snapshot)) = pause(&bytes, at, Some(1_000_000), false) else {
+                continue;
+            };
+            assert_eq!(
+                snapshot.fuel.unwrap().remaining,
+                1_000_000 - at,
+                "{target} {name} at {at}"
+            );
+        }
+    }
     // A metered run paused and resumed runs out of fuel where the uninterrupted one does, or ends
     // as it does when the budget suffices.
     let bytes = elf("rv64im", "loadstore.elf").unwrap();
@@ -250,11 +265,17 @@ fn damaged_truncated_and_foreign_snapshots_are_refused() {
     odd_pc.state.pc += 1;
     assert!(matches!(refused(odd_pc), Err(SnapshotError::Invalid(_))));
     let mut wild_break = snapshot.clone();
-    wild_break.state.system.brk_mapped = u64::MAX & !4095;
+    wild_break.state.system.brk_mapped = !4095;
     assert!(matches!(refused(wild_break), Err(SnapshotError::Guest(_))));
     let mut other_memory = snapshot.clone();
     other_memory.state.memory.pop();
     assert!(matches!(refused(other_memory), Err(SnapshotError::Invalid(_))));
+    let mut huge_stack = snapshot.clone();
+    huge_stack.limits.stack_size = 8 << 30;
+    assert!(matches!(
+        Snapshot::from_bytes(&huge_stack.to_bytes()),
+        Err(SnapshotError::Invalid(_))
+    ));
     let mut few_globals = snapshot.clone();
     few_globals.state.globals.pop();
     assert!(matches!(refused(few_globals), Err(SnapshotError::Invalid(_))));

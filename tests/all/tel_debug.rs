@@ -7,7 +7,6 @@ use causeway_runtime::capability::CapabilityManager;
 use causeway_runtime::embed::Runtime;
 use causeway_runtime::error::{DebugError, VmError};
 use causeway_runtime::store::memory::MemoryStore;
-use causeway_runtime::store::Store;
 use causeway_runtime::tel::{TelLimits, TelProgram};
 use causeway_runtime::tel_debug::{TelDebugger, TelEvent, TelPosition, TelRunEnv};
 use causeway_runtime::tel_host::{run_tel_source, RunTelOptions};

@@ -517,6 +517,7 @@ pub struct Block {
     /// pending, so that a check point further out (one without an exit) stops the run. A front end
     /// uses it to leave code that holds state in variables, with the state written back, before
     /// the run stops (RISC-V regions: so that an interrupted guest has its whole state in globals).
+    /// The exit block must end the function (`return` or `trap`) and be no check point itself.
     pub on_interrupt: Option<BlockId>,
 }
 

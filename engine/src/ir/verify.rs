@@ -326,8 +326,18 @@ impl FnVerifier<'_> {
                         "block{bi} has an interrupt exit but is no check point (the entry block or a loop header)"
                     ));
                 }
-                if exit.0 as usize == bi {
-                    return fail(format!("block{bi} is its own interrupt exit"));
+                // The exit leaves the function: a loop or a chain of exits there would run with no
+                // check point to stop it (exit edges are no edges for `fuel::check_points`).
+                let target = &f.blocks[exit.0 as usize];
+                if !matches!(target.term, Terminator::Return(_) | Terminator::Trap(_))
+                    || target.on_interrupt.is_some()
+                    || check_points[exit.0 as usize]
+                {
+                    return fail(format!(
+                        "block{bi}'s interrupt exit block{} must end the function (`return` or `trap`), \
+                         be no check point and have no exit of its own",
+                        exit.0
+                    ));
                 }
             }
             for (ii, inst) in b.insts.iter().enumerate() {

@@ -35,9 +35,10 @@ pub enum DebugEvent {
 pub struct GuestDebugger {
     pub(super) instance: Instance,
     pub(super) system: SystemHandle,
-    /// The fuel the instance started with, and what was added to it since (metered runs).
+    /// The fuel the instance started with, and what was added to it (or taken) since, outside
+    /// the guest's spending (metered runs).
     fuel_start: Option<u64>,
-    fuel_added: u64,
+    fuel_added: i64,
     translator: Arc<Translator>,
     breakpoints: BTreeMap<BreakpointId, u64>,
     next_id: BreakpointId,
@@ -183,13 +184,35 @@ impl GuestDebugger {
                 "the guest runs unmetered: it has no fuel to spend".into(),
             ));
         };
+        // Fuel is charged per block and checked only at check points, so a check finds it spent
+        // up to a stretch of blocks late. The run stops `MARGIN` short (a debuggable region holds
+        // at most 256 instructions, and its entry is a check point), and single steps make up
+        // the rest.
+        const MARGIN: i64 = 1024;
+        // (At most to -1: then the very first check point stops.)
+        let left = self.instance.fuel().unwrap_or(0);
+        let short = MARGIN.min(left.saturating_add(1).max(0));
+        self.change_fuel(-short)?;
         let mut event = self.run_to_fuel_check()?;
-        // Fuel is charged per block: the check that stopped the run may come a few instructions
-        // early. Steps of one instruction make up the difference.
         while matches!(event, DebugEvent::Stopped { .. }) && self.fuel_used().is_some_and(|u| u < target) {
             event = self.step()?;
         }
-        Ok(event)
+        match (self.fuel_used(), &event) {
+            (Some(used), DebugEvent::Stopped { .. }) if used > target => Err(DebugError::Engine(format!(
+                "the run passed fuel {target} by {} instructions before a check point",
+                used - target
+            ))),
+            _ => Ok(event),
+        }
+    }
+
+    /// Adds `by` to the instance's fuel (or takes it away) outside the guest's own spending: the
+    /// counters the guest reads and [`GuestDebugger::fuel_used`] do not see it.
+    fn change_fuel(&mut self, by: i64) -> Result<(), DebugError> {
+        let left = self.instance.fuel().unwrap_or(0);
+        self.instance.set_fuel(left.saturating_add(by));
+        self.fuel_added += by;
+        self.system.shift_budget(by).map_err(DebugError::Engine)
     }
 
     /// Runs until a fuel check finds the fuel spent, then on to the next instruction boundary
@@ -212,9 +235,7 @@ impl GuestDebugger {
         if let Ok(Stop::OutOfFuel) = stop {
             // Fuel is charged per block on entry: the block that ran out has not started. Give it
             // fuel to reach its first instruction, which stops as a single step does.
-            const ENOUGH: u64 = 1 << 40;
-            self.instance.add_fuel(ENOUGH);
-            self.fuel_added += ENOUGH;
+            self.change_fuel(1 << 40)?;
             self.single_step(true)?;
             stop = self.instance.resume();
         }
@@ -236,7 +257,7 @@ impl GuestDebugger {
         } else {
             0
         };
-        let spent = (start + self.fuel_added) as i64 - left - ahead as i64;
+        let spent = (start as i64 + self.fuel_added) - left - ahead as i64;
         Some(spent.max(0) as u64)
     }
 

@@ -98,7 +98,11 @@ impl LiveGuest {
         let engine = DebugError::Engine;
         let pc = self.instance.globals()[layout::G_PC.0 as usize] as u64;
         let pc = debuggable.layout().wrap_pc(pc);
+        if !debuggable.translator.is_instruction_start(pc) {
+            return Err(DebugError::NoInstruction(pc));
+        }
         let system = self.system.state().map_err(engine)?;
+        // Past every check: from here the guest's streams belong to the debugger's instance.
         let io = self.system.take_io().map_err(engine)?;
         let fuel = self.budget.zip(self.instance.fuel());
         GuestDebugger::from_live(debuggable, io, self.instance, system, pc, fuel)

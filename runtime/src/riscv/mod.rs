@@ -198,6 +198,7 @@ impl Guest {
     ) -> Result<(Instance, SystemHandle), GuestError> {
         let layout = self.layout();
         if !system.brk_mapped.is_multiple_of(4096)
+            || system.brk > system.brk_mapped
             || !(layout.brk_start..=layout.brk_limit).contains(&system.brk)
             || !(layout.brk_start..=layout.brk_limit.next_multiple_of(4096)).contains(&system.brk_mapped)
         {

@@ -30,6 +30,8 @@ use std::collections::HashMap;
 const MAGIC: &[u8; 8] = b"CWSNAP\r\n";
 const VERSION: u32 = 1;
 const PAGE: u64 = 4096;
+/// The largest stack or heap size a snapshot may name.
+const MAX_LIMIT: u64 = 1 << 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -279,6 +281,12 @@ impl Snapshot {
             stack_size: r.u64()?,
             heap_size: r.u64()?,
         };
+        // A guest address space is at most 4 GiB: larger limits are no guest's.
+        if limits.stack_size > MAX_LIMIT || limits.heap_size > MAX_LIMIT {
+            return Err(SnapshotError::Invalid(format!(
+                "guest limits {limits:?} exceed a guest address space"
+            )));
+        }
         let fuel = match r.u8()? {
             0 => None,
             1 => Some(SnapshotFuel {

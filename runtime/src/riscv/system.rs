@@ -59,6 +59,19 @@ impl SystemState {
 pub struct SystemHandle(Arc<Mutex<System>>);
 
 impl SystemHandle {
+    /// Moves the metered counters' budget with fuel added to (or taken from) the instance outside
+    /// the guest's own spending, so that the counters still read the instructions it ran.
+    pub fn shift_budget(&self, by: i64) -> Result<(), String> {
+        let mut s = self
+            .0
+            .lock()
+            .map_err(|_| "the system interface is poisoned".to_string())?;
+        if let Some(b) = &mut s.budget {
+            *b = b.wrapping_add(by);
+        }
+        Ok(())
+    }
+
     /// Takes the guest's output streams, leaving streams that discard: the guest's state is moving
     /// to another instance, which writes to them from then on.
     pub fn take_io(&self) -> Result<GuestIo, String> {
@@ -96,6 +109,8 @@ struct System {
     brk_start: u64,
     brk_limit: u64,
     counter: i64,
+    /// Metered counters read this minus the fuel left (see `link_system`).
+    budget: Option<i64>,
     /// The runtime's registered effect handlers, for `perform`.
     handlers: HashMap<String, Arc<dyn EffectHandler>>,
 }
@@ -113,11 +128,11 @@ impl System {
     /// see the guest instructions retired so far, derived from the fuel, so the values are the same
     /// on every tier and every run; unmetered runs have no such count and see a value that grows by
     /// one per read.
-    fn counter(&mut self, budget: Option<u64>, fuel_left: i64, csr: i64) -> i64 {
-        let count = match budget {
-            Some(b) => (b as i64).wrapping_sub(fuel_left),
+    fn counter(&mut self, fuel_left: i64, csr: i64) -> i64 {
+        let count = match self.budget {
+            Some(b) => b.wrapping_sub(fuel_left),
             None => {
-                self.counter += 1;
+                self.counter = self.counter.wrapping_add(1);
                 self.counter
             }
         };
@@ -250,6 +265,7 @@ pub(super) fn link_system(
         brk_start: layout.brk_start,
         brk_limit: layout.brk_limit,
         counter: state.counter,
+        budget: budget.map(|b| b as i64),
         handlers,
     }));
     let handle = SystemHandle(system.clone());
@@ -267,7 +283,7 @@ pub(super) fn link_system(
         let mut s = system
             .lock()
             .map_err(|_| "the system interface is poisoned".to_string())?;
-        results[0] = s.counter(budget, ctx.fuel, args[0]);
+        results[0] = s.counter(ctx.fuel, args[0]);
         Ok(HostOutcome::Return)
     });
     handle

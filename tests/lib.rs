@@ -149,6 +149,21 @@ pub fn run_resolving(
     }
 }
 
+/// A fresh runtime behind a `VmInterfaceFactory` (in-memory store), its capability manager, and a
+/// context with every right over domain `local`: what tests of the seed's interfaces start from.
+pub fn adapter_setup() -> (
+    causeway_runtime::adapter::VmInterfaceFactory,
+    Arc<causeway_runtime::capability::CapabilityManager>,
+    causeway_runtime::types::ExecutionContext,
+) {
+    use causeway_runtime::types::{DomainId, OwnerId};
+    let caps = Arc::new(causeway_runtime::capability::CapabilityManager::new());
+    let store = Arc::new(causeway_runtime::store::memory::MemoryStore::new());
+    let factory = causeway_runtime::adapter::VmInterfaceFactory::new(store, caps.clone());
+    let ctx = caps.full_context(OwnerId::from_public_key(b"alice"), DomainId::new("local"));
+    (factory, caps, ctx)
+}
+
 /// Everything a resource store holds, encoded with the store codec: every domain's name, every
 /// register of every domain (ordered by domain, then id) and every relationship (by id). Two dumps
 /// are equal exactly when the stores hold the same registers and relationships, so a test can check

@@ -6,15 +6,11 @@ use causeway_runtime::capability::{CapabilityManager, CapabilityTarget, Rights};
 use causeway_runtime::error::{CrossDomainError, ExecutionError, VmError};
 use causeway_runtime::interfaces::*;
 use causeway_runtime::ops::ResourceOperation;
-use causeway_runtime::store::memory::MemoryStore;
 use causeway_runtime::types::*;
 use std::sync::Arc;
 
 fn setup() -> (VmInterfaceFactory, Arc<CapabilityManager>, ExecutionContext) {
-    let caps = Arc::new(CapabilityManager::new());
-    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
-    let ctx = caps.full_context(OwnerId::from_public_key(b"alice"), DomainId::new("local"));
-    (factory, caps, ctx)
+    causeway_tests::adapter_setup()
 }
 
 fn gold(q: u128) -> ResourceData {

@@ -192,17 +192,12 @@ fn a_debugger_gets_precise_errors() {
 
 #[test]
 fn the_debug_interface_drives_a_guest_through_an_adapter() {
-    use causeway_runtime::adapter::VmInterfaceFactory;
-    use causeway_runtime::capability::{CapabilityManager, Rights};
+    use causeway_runtime::capability::Rights;
     use causeway_runtime::error::{Right, VmError};
     use causeway_runtime::interfaces::*;
-    use causeway_runtime::store::memory::MemoryStore;
-    use causeway_runtime::types::{DomainId, OwnerId};
-    use std::sync::Arc;
+    use causeway_runtime::types::DomainId;
 
-    let caps = Arc::new(CapabilityManager::new());
-    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
-    let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
+    let (factory, caps, ctx) = causeway_tests::adapter_setup();
     let adapter = factory.create_adapter(VmType::RiscV).unwrap();
     let bytes = elf("rv64imac", "exit_return.elf");
     let (main, _) = symbol(&bytes, "main");

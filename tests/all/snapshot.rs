@@ -401,17 +401,10 @@ fn a_guest_spinning_in_one_loop_switches_to_debuggable_code() {
 /// session (under the `Debug` right) paused between regions.
 #[test]
 fn a_running_guest_becomes_a_debug_interface_session() {
-    use causeway_runtime::adapter::VmInterfaceFactory;
-    use causeway_runtime::capability::CapabilityManager;
     use causeway_runtime::interfaces::*;
     use causeway_runtime::riscv::LiveEvent;
-    use causeway_runtime::store::memory::MemoryStore;
-    use causeway_runtime::types::{DomainId, OwnerId};
-    use std::sync::Arc;
 
-    let caps = Arc::new(CapabilityManager::new());
-    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
-    let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
+    let (factory, _, ctx) = causeway_tests::adapter_setup();
     let adapter = factory.create_adapter(VmType::RiscV).unwrap();
     let bytes = elf("rv64im", "hostile/loop_forever.elf").unwrap();
     let load = |debuggable| load_unmetered(&bytes, debuggable);

@@ -233,14 +233,11 @@ fn a_debugger_asking_for_what_cannot_be_gets_a_precise_error() {
 
 #[test]
 fn the_debug_interface_drives_a_tel_program_through_an_adapter() {
-    use causeway_runtime::adapter::VmInterfaceFactory;
     use causeway_runtime::capability::Rights;
     use causeway_runtime::error::Right;
     use causeway_runtime::interfaces::*;
 
-    let caps = Arc::new(CapabilityManager::new());
-    let factory = VmInterfaceFactory::new(Arc::new(MemoryStore::new()), caps.clone());
-    let ctx = caps.full_context(OwnerId::from_public_key(b"dev"), DomainId::new("local"));
+    let (factory, caps, ctx) = causeway_tests::adapter_setup();
     let adapter = factory.create_adapter(VmType::Tel).unwrap();
     let rt = factory.runtime();
     let program = TelProgram::new(

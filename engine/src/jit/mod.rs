@@ -171,44 +171,67 @@ struct Piece {
     relocs: Vec<(u32, Reloc, u32, u32, i64)>, // offset, kind, namespace, index, addend
 }
 
-/// Compiles lowered functions in order, on up to `available_parallelism` threads for larger
-/// modules (a thread costs more than compiling a few small functions).
-#[allow(clippy::type_complexity)]
+/// Below this many IR instructions in all, a module compiles on the calling thread: Cranelift spends
+/// a few microseconds per IR instruction, so smaller modules take less than starting threads and
+/// splitting a few functions between them.
+const PARALLEL_COMPILE_MIN_IR_INSTS: usize = 400;
+
+type CompiledFunc = (Piece, cranelift_codegen::CompiledCode, String);
+
+/// Compiles the functions that `lower_next(0..n)` produces, in that order, into results in the same
+/// order. A large module ([`PARALLEL_COMPILE_MIN_IR_INSTS`]) is a pipeline: the calling thread keeps
+/// lowering (which is sequential: it numbers locations and sites) while up to
+/// `available_parallelism` workers run Cranelift on the functions already lowered.
 fn compile_all(
     isa: &OwnedTargetIsa,
-    funcs: Vec<Function>,
     module: &Module,
     keep_text: bool,
-) -> Result<Vec<(Piece, cranelift_codegen::CompiledCode, String)>, CompileError> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    mut lower_next: impl FnMut(usize) -> Function,
+) -> Result<Vec<CompiledFunc>, CompileError> {
+    let n = module.funcs.len();
     let one = |func: Function, name: &str, ctx: &mut cranelift_codegen::Context| {
         ctx.clear();
         ctx.func = func;
         compile_clif(isa, ctx, name, keep_text)
     };
-    if workers < 2 || funcs.len() < 16 {
+    let ir_insts: usize = module
+        .funcs
+        .iter()
+        .flat_map(|f| &f.blocks)
+        .map(|b| b.insts.len() + 1)
+        .sum();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(n);
+    if workers < 2 || ir_insts < PARALLEL_COMPILE_MIN_IR_INSTS {
         let mut ctx = cranelift_codegen::Context::new();
-        return funcs
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| one(f, &module.funcs[i].name, &mut ctx))
+        return (0..n)
+            .map(|i| one(lower_next(i), &module.funcs[i].name, &mut ctx))
             .collect();
     }
-    let jobs: Vec<(usize, Function)> = funcs.into_iter().enumerate().collect();
-    let queue = std::sync::Mutex::new(jobs.into_iter());
-    let results = std::sync::Mutex::new(Vec::new());
+    let (send, receive) = std::sync::mpsc::channel::<(usize, Function)>();
+    let receive = std::sync::Mutex::new(receive);
+    let results = std::sync::Mutex::new(Vec::with_capacity(n));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let mut ctx = cranelift_codegen::Context::new();
                 loop {
-                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                    let Some((i, f)) = job else { break };
+                    // The lock is held only while taking a job; `recv` fails once lowering is done
+                    // and every job is taken.
+                    let job = receive.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((i, f)) = job else { break };
                     let r = one(f, &module.funcs[i].name, &mut ctx);
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
                 }
             });
         }
+        for i in 0..n {
+            // The workers only stop once the channel closes, so a send cannot fail.
+            let _ = send.send((i, lower_next(i)));
+        }
+        drop(send);
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);
@@ -333,9 +356,8 @@ impl CompiledModule {
         let mut text = Vec::new();
         // Lowering is sequential (it numbers locations and sites, which code embeds); Cranelift's
         // compilation of the lowered functions, nearly all of the time, runs on worker threads.
-        let mut lowered = Vec::with_capacity(module.funcs.len());
-        let mut first_sites = Vec::with_capacity(module.funcs.len());
-        for i in 0..module.funcs.len() {
+        let mut first_sites = Vec::with_capacity(module.funcs.len() + 1);
+        let lower_next = |i: usize| {
             ctx.clear();
             first_sites.push(site_locs.len());
             let mut tables = LowerTables {
@@ -355,10 +377,10 @@ impl CompiledModule {
                 &mut fctx,
                 isa.frontend_config(),
             );
-            lowered.push(std::mem::replace(&mut ctx.func, Function::new()));
-        }
+            std::mem::replace(&mut ctx.func, Function::new())
+        };
+        let compiled_funcs = compile_all(&isa, &module, opts.keep_text, lower_next)?;
         first_sites.push(site_locs.len());
-        let compiled_funcs = compile_all(&isa, lowered, &module, opts.keep_text)?;
         for (i, (func, (piece, compiled, clif))) in module.funcs.iter().zip(compiled_funcs).enumerate() {
             let first_site = first_sites[i];
             let traps = compiled

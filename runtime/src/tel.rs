@@ -76,6 +76,8 @@ pub struct CompiledVmProgram {
     pub name: String,
     pub source: Arc<str>,
     pub main_params: Vec<Type>,
+    /// `main`'s parameter names, in order.
+    pub main_param_names: Vec<String>,
     pub main_ret: Type,
     pub host_effects: Vec<HostEffect>,
     /// Effects performed that no TEL `handle` names (with a `perform` site): they need a host handler.
@@ -164,6 +166,7 @@ fn compile_tel_with(
         name: program.name.clone(),
         source: program.source.as_str().into(),
         main_params: lowered.main_params,
+        main_param_names: lowered.main_param_names,
         main_ret: lowered.main_ret,
         host_effects: lowered.host_effects,
         unhandled: lowered.unhandled,

@@ -6,7 +6,8 @@ use crate::capability::Rights;
 use crate::error::VmError;
 use crate::ir_host::cli_session;
 use crate::tel::{
-    compile_tel, parse_arg, run_tel, OptimizationLevel, TelExecutionResult, TelLimits, TelProgram,
+    compile_tel, parse_arg, run_tel, CompiledVmProgram, OptimizationLevel, TelExecutionResult, TelLimits,
+    TelProgram,
 };
 use std::path::PathBuf;
 
@@ -54,7 +55,7 @@ pub fn run_tel_source(
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let args = main_args(source, &compiled.main_params, &opts.args)?;
+    let args = main_args(&compiled, &opts.args)?;
     let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
     runtime.set_interpreter(opts.interpreter);
     ctx.fuel = Some(opts.fuel);
@@ -64,14 +65,12 @@ pub fn run_tel_source(
 /// `main`'s arguments from `name=value` texts: each parameter needs one, and each text must name
 /// a parameter.
 pub(crate) fn main_args(
-    source: &str,
-    params: &[causeway_tel::types::Type],
+    compiled: &CompiledVmProgram,
     texts: &[String],
 ) -> Result<Vec<causeway_tel::value::Value>, String> {
-    let mut args = Vec::with_capacity(params.len());
-    let names = main_param_names(source);
-    for (i, ty) in params.iter().enumerate() {
-        let pname = names.get(i).cloned().unwrap_or_default();
+    let names = &compiled.main_param_names;
+    let mut args = Vec::with_capacity(compiled.main_params.len());
+    for (pname, ty) in names.iter().zip(&compiled.main_params) {
         let text = texts
             .iter()
             .find_map(|a| a.strip_prefix(&format!("{pname}=")))
@@ -87,21 +86,4 @@ pub(crate) fn main_args(
         }
     }
     Ok(args)
-}
-
-/// The parameter names of `main`, read from the parsed program.
-fn main_param_names(source: &str) -> Vec<String> {
-    let Ok(program) = causeway_tel::parser::parse(source) else {
-        return Vec::new();
-    };
-    program
-        .items
-        .iter()
-        .find_map(|i| match i {
-            causeway_tel::ast::Item::Flow(f) if f.name.name == "main" => {
-                Some(f.params.iter().map(|p| p.name.name.clone()).collect())
-            }
-            _ => None,
-        })
-        .unwrap_or_default()
 }

@@ -28,7 +28,7 @@ pub fn debug_tel_source(
 ) -> Result<i32, String> {
     let program = TelProgram::new(name, source);
     let (compiled, info) = compile_tel_debuggable(&program, opts.limits).map_err(|e| render(&e))?;
-    let args = main_args(source, &compiled.main_params, &opts.args)?;
+    let args = main_args(&compiled, &opts.args)?;
     let (mut runtime, _, mut ctx) = cli_session(opts.store.as_deref(), &opts.domain, opts.rights)?;
     runtime.set_interpreter(opts.interpreter);
     ctx.fuel = Some(opts.fuel);

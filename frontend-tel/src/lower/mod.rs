@@ -73,6 +73,8 @@ pub struct Lowered {
     pub module: Module,
     /// `main`'s parameter types and result type (`ENTRY` takes the parameters).
     pub main_params: Vec<Type>,
+    /// `main`'s parameter names, in order (what `--arg NAME=VALUE` names).
+    pub main_param_names: Vec<String>,
     pub main_ret: Type,
     /// Non-standard effects that may reach the host (imported under their own names).
     pub host_effects: Vec<HostEffect>,
@@ -440,6 +442,11 @@ impl<'p> ModuleCx<'p> {
         Ok(Lowered {
             module,
             main_params: main.params.clone(),
+            main_param_names: self.flow_decls[self.checked.main]
+                .params
+                .iter()
+                .map(|p| p.name.name.clone())
+                .collect(),
             main_ret: main.ret.clone(),
             host_effects,
             standard_effects,

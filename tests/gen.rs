@@ -389,8 +389,14 @@ impl FuncGen<'_> {
 
 /// A random module whose entry point is `f0`, taking no parameters.
 pub fn random_module(seed: u64) -> Module {
+    random_module_with(seed, 1)
+}
+
+/// A random module of at least `min_funcs` functions (up to three more), entry point `f0`: many
+/// functions make a module large enough for the JIT to compile it on worker threads.
+pub fn random_module_with(seed: u64, min_funcs: usize) -> Module {
     let mut rng = Rng::new(seed);
-    let n_funcs = 1 + rng.below(4) as usize;
+    let n_funcs = min_funcs + rng.below(4) as usize;
     let mut sigs = Vec::new();
     for i in 0..n_funcs {
         let n_params = if i == 0 { 0 } else { rng.below(4) as usize };

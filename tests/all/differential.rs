@@ -3,12 +3,16 @@
 //! and remaining fuel. A failure prints the seed and the program.
 
 use causeway_engine::ir::verify::verify_module;
-use causeway_tests::gen::random_module;
+use causeway_tests::gen::{random_module, random_module_with};
 use causeway_tests::{run, Tier};
 use std::sync::Arc;
 
 fn check_seed(seed: u64, tiers: &[Tier]) {
-    let module = Arc::new(random_module(seed));
+    check_module(seed, random_module(seed), tiers);
+}
+
+fn check_module(seed: u64, module: causeway_engine::ir::Module, tiers: &[Tier]) {
+    let module = Arc::new(module);
     if let Err(e) = verify_module(&module) {
         panic!("seed {seed}: the generator made invalid IR: {e}\n{module}");
     }
@@ -37,6 +41,28 @@ fn interpreter_and_jit_agree_on_random_programs() {
     for seed in 0..count {
         check_seed(seed, &[Tier::Jit]);
     }
+}
+
+/// Modules of twenty functions and more than the engine's threshold of IR instructions compile
+/// as a pipeline on worker threads (`jit::compile_all`): the code must be the same as compiled alone.
+#[test]
+fn modules_compiled_on_worker_threads_agree_too() {
+    let mut parallel = 0;
+    for seed in 30_000..30_150 {
+        let module = random_module_with(seed, 20);
+        let insts: usize = module
+            .funcs
+            .iter()
+            .flat_map(|f| &f.blocks)
+            .map(|b| b.insts.len() + 1)
+            .sum();
+        parallel += usize::from(insts >= 400);
+        check_module(seed, module, &[Tier::Jit, Tier::JitNoOpt]);
+    }
+    assert!(
+        parallel >= 100,
+        "only {parallel} of 150 modules were large enough to compile in parallel"
+    );
 }
 
 #[test]

@@ -215,7 +215,9 @@ fn compile_all(
     let results = std::sync::Mutex::new(Vec::with_capacity(n));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
+            // A thread the system refuses only means fewer workers: the calling thread compiles
+            // whatever is left below.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || {
                 let mut ctx = cranelift_codegen::Context::new();
                 loop {
                     // The lock is held only while taking a job; `recv` fails once lowering is done
@@ -228,12 +230,19 @@ fn compile_all(
             });
         }
         for i in 0..n {
-            // The workers only stop once the channel closes, so a send cannot fail.
+            // The receiver lives until the scope ends, so a send cannot fail.
             let _ = send.send((i, lower_next(i)));
         }
         drop(send);
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let receive = receive.into_inner().unwrap_or_else(|e| e.into_inner());
+    if results.len() < n {
+        let mut ctx = cranelift_codegen::Context::new();
+        for (i, f) in receive.try_iter() {
+            results.push((i, one(f, &module.funcs[i].name, &mut ctx)));
+        }
+    }
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }

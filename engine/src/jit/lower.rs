@@ -650,6 +650,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     (4, ir::Type::I64) => self.b.ins().istore32(f, v, p, 0),
                     _ => self.b.ins().store(f, v, p, 0),
                 };
+                self.keep_store();
             }
             InstKind::GlobalGet { dst, global } => {
                 let ty = self.var_type(*dst);
@@ -860,6 +861,21 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             UnOp::Zext8 => narrow(self, types::I8, false),
             UnOp::Zext16 => narrow(self, types::I16, false),
             UnOp::Zext32 => narrow(self, types::I32, false),
+        }
+    }
+
+    /// Keeps the guest store just emitted from being removed as dead. Cranelift's e-graph pass
+    /// deletes a store that a later store to the same address overwrites when nothing in between
+    /// observes memory; both would trap alike, but the trap would then be reported at the later
+    /// store's location, not the one the guest faulted at. A trapping instruction in between
+    /// observes the store: for 64-bit guests the next access's bounds check is one; for 32-bit
+    /// guests this emits `trapnz 0`, which counts as an observer when the pass decides and is then
+    /// simplified away (no code). Loads may still be forwarded from the store across it. Without
+    /// optimization nothing removes stores.
+    fn keep_store(&mut self) {
+        if self.opts.opt_level == super::OptLevel::Speed && self.module.memory.addr == AddrWidth::A32 {
+            let never = self.b.ins().iconst(types::I8, 0);
+            self.b.ins().trapnz(never, TRAP_MEMORY);
         }
     }
 

@@ -424,9 +424,68 @@ fn an_oversized_file_is_refused_before_it_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.elf");
     std::fs::File::create(&path).unwrap().set_len(65 << 20).unwrap();
-    let out = bin().arg("run").arg(&path).output().unwrap();
+    for command in ["run", "compile"] {
+        let out = bin().arg(command).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("over the limit"),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn compile_prints_a_riscv_region_at_every_stage() {
+    for target in ["rv32imac", "rv64imac"] {
+        let elf = guest(target, "exit_0.elf");
+        for (emit, marker) in [("ir", "func @_start"), ("clif", "function"), ("asm", "ret")] {
+            let out = bin()
+                .args(["compile", "--emit", emit])
+                .arg(&elf)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{target} {emit}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.starts_with("; region @_start at 0x"),
+                "{target} {emit}: {text}"
+            );
+            assert!(text.contains(marker), "{target} {emit}: {text}");
+        }
+        // Any other region by its address; an address where no code may start is refused.
+        let out = bin()
+            .args(["compile", "--emit", "ir", "--pc"])
+            .arg("0x1")
+            .arg(&elf)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{target}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not an address where guest code may start"));
+    }
+    let tel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.tel");
+    let out = bin()
+        .args(["compile", "--pc", "4096"])
+        .arg(&tel)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pc is for RISC-V ELF executables"));
+}
+
+#[test]
+fn compile_output_into_a_closed_pipe_ends_quietly() {
+    let big = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/programs/riscv/startup/big.elf");
+    let mut child = bin()
+        .args(["compile", "--emit", "clif"])
+        .arg(&big)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the output is written (`causeway compile ... | head -1`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

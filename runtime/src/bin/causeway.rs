@@ -142,14 +142,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Compile a TEL program (`.tel`) or an IR module and print it at some stage.
+    /// Compile a TEL program (`.tel`), an IR module, or one region of a RISC-V ELF executable, and
+    /// print it at some stage
     Compile {
         file: String,
         #[arg(long, value_enum, default_value = "asm")]
         emit: Emit,
-        /// Compile debuggable code (breakpoint sites at every `mark`).
+        /// Compile debuggable code (breakpoint sites at every `mark`; for an ELF, at every
+        /// instruction).
         #[arg(long)]
         debuggable: bool,
+        /// RISC-V: the region starting at this guest address (hex with `0x`, or decimal; default:
+        /// the ELF's entry point), compiled unmetered as `causeway run` compiles it
+        #[arg(long, value_parser = parse_address)]
+        pc: Option<u64>,
     },
 }
 
@@ -158,6 +164,26 @@ enum Emit {
     Ir,
     Clif,
     Asm,
+}
+
+/// The bytes of an input file, refused before they are read when the file is over the ELF loader's
+/// size limit (which covers TEL programs too).
+fn read_input(file: &str) -> Result<Vec<u8>, String> {
+    let limit = causeway_riscv::elf::ElfLimits::default().max_file_size;
+    let size = std::fs::metadata(file).map_err(|e| format!("{file}: {e}"))?.len();
+    if size > limit as u64 {
+        return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
+    }
+    std::fs::read(file).map_err(|e| format!("{file}: {e}"))
+}
+
+/// A guest address: `0x` and hex digits, or decimal.
+fn parse_address(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("`{text}` is not an address (hex with 0x, or decimal)"))
 }
 
 fn read(file: &str) -> Result<String, String> {
@@ -364,15 +390,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             snapshot_at_fuel,
             exec,
         } => {
-            // Refuse an oversized file before reading it into memory (the ELF limit covers TEL too).
-            let limit = causeway_riscv::elf::ElfLimits::default().max_file_size;
-            let size = std::fs::metadata(&file)
-                .map_err(|e| format!("{file}: {e}"))?
-                .len();
-            if size > limit as u64 {
-                return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
-            }
-            let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
+            let bytes = read_input(&file)?;
             exec.start()?;
             if bytes.starts_with(b"\x7fELF") {
                 if !args.is_empty() {
@@ -535,21 +553,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Resources { store, domain, json } => {
             let out = list_resources(&store, domain.as_deref(), json).map_err(|e| e.to_string())?;
-            // Not `print!`, which panics when stdout is closed (`causeway resources ... | head`).
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(format!("writing the listing: {e}"))
-                }
-                _ => Ok(ExitCode::SUCCESS),
-            }
+            write_stdout(&out)
         }
         Command::Compile {
             file,
             emit,
             debuggable,
+            pc,
         } => {
-            let text = read(&file)?;
+            let bytes = read_input(&file)?;
+            if bytes.starts_with(b"\x7fELF") {
+                return compile_elf_region(&file, &bytes, emit, debuggable, pc);
+            }
+            if pc.is_some() {
+                return Err(format!("{file}: --pc is for RISC-V ELF executables"));
+            }
+            let text = String::from_utf8(bytes).map_err(|e| format!("{file}: {e}"))?;
             let module = if is_tel(&file) {
                 match causeway_tel::compile_source(&text, Default::default()) {
                     Ok(l) => l.module,
@@ -563,8 +582,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             if let Emit::Ir = emit {
                 causeway_engine::ir::verify::verify_module(&module).map_err(|e| format!("{file}: {e}"))?;
-                print!("{module}");
-                return Ok(ExitCode::SUCCESS);
+                return write_stdout(&module.to_string());
             }
             let opts = CompileOptions {
                 keep_text: true,
@@ -573,14 +591,40 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let compiled =
                 CompiledModule::compile(Arc::new(module), opts).map_err(|e| format!("{file}: {e}"))?;
+            let mut out = String::new();
             for (f, (clif, asm)) in compiled.module.funcs.iter().zip(&compiled.text) {
-                println!("; function @{}", f.name);
-                match emit {
-                    Emit::Clif => println!("{clif}"),
-                    _ => println!("{asm}"),
-                }
+                let text = if let Emit::Clif = emit { clif } else { asm };
+                out.push_str(&format!("; function @{}\n{text}\n", f.name));
             }
-            Ok(ExitCode::SUCCESS)
+            write_stdout(&out)
         }
+    }
+}
+
+/// `causeway compile FILE.elf`: one region of the guest at the stage `emit` asks for.
+fn compile_elf_region(
+    file: &str,
+    bytes: &[u8],
+    emit: Emit,
+    debuggable: bool,
+    pc: Option<u64>,
+) -> Result<ExitCode, String> {
+    let region = causeway_runtime::riscv::region_text(bytes, pc, debuggable, OptLevel::Speed)
+        .map_err(|e| format!("{file}: {e}"))?;
+    let text = match emit {
+        Emit::Ir => region.ir,
+        Emit::Clif => region.clif + "\n",
+        Emit::Asm => region.asm + "\n",
+    };
+    write_stdout(&format!("; region @{} at {:#x}\n{text}", region.name, region.pc))
+}
+
+/// Writes a command's output. Not `print!`, which panics when stdout is closed (`causeway compile
+/// ... | head`): a closed pipe ends the command quietly.
+fn write_stdout(text: &str) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing the output: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }

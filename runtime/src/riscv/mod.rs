@@ -8,12 +8,14 @@
 
 mod debug;
 pub mod gdb;
+mod inspect;
 mod io;
 mod live;
 mod snapshot;
 mod system;
 
 pub use debug::{BreakpointId, DebugEvent, GuestDebugger};
+pub use inspect::{region_text, RegionText};
 pub use io::{Captured, GuestIo};
 pub use live::{LiveEvent, LiveGuest};
 pub use snapshot::{GuestState, SavedMemory, Snapshot, SnapshotError, SnapshotFuel};

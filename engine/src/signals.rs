@@ -32,7 +32,12 @@ pub trait FaultHandler {
 
 thread_local! {
     static CURRENT: Cell<Option<*const dyn FaultHandler>> = const { Cell::new(None) };
-    static ALT_STACK: Cell<bool> = const { Cell::new(false) };
+    /// Whether this thread has a large enough alternate signal stack (ours or the host's).
+    static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
+    /// The alternate signal stack this module installed on this thread, if it did: switched off
+    /// and freed when the thread ends (hosts start a thread per VM instance, see
+    /// `runtime::lifecycle`), and reachable until then (leak checkers do not report it).
+    static ALT_STACK: std::cell::RefCell<Option<AltStack>> = const { std::cell::RefCell::new(None) };
 }
 
 const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
@@ -58,27 +63,70 @@ pub fn ensure_installed() {
             }
         }
     });
-    ALT_STACK.with(|installed| {
-        if installed.get() {
-            return;
-        }
-        // SAFETY: sigaltstack only reads/writes the stack_t values we pass; a new stack is leaked per thread.
+    if ALT_STACK_READY.get() {
+        return;
+    }
+    // SAFETY: sigaltstack only reads the stack_t we pass and writes the one we provide.
+    let current = unsafe {
+        let mut current: libc::stack_t = std::mem::zeroed();
+        libc::sigaltstack(std::ptr::null(), &mut current);
+        current
+    };
+    // A stack the host (or the standard library) installed is kept if it is large enough.
+    if current.ss_flags & libc::SS_DISABLE != 0 || current.ss_size < 64 * 1024 {
+        let mem = Box::into_raw(vec![0u8; ALT_STACK_SIZE].into_boxed_slice()) as *mut u8;
+        let stack = libc::stack_t {
+            ss_sp: mem as *mut _,
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
+        // SAFETY: `mem` is ALT_STACK_SIZE bytes that live until `AltStack::drop` switches the
+        // stack off (or forever, if the thread never ends).
+        unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+        // During the thread's own teardown the slot may be gone: the stack then stays allocated.
+        let _ = ALT_STACK.try_with(|slot| *slot.borrow_mut() = Some(AltStack { mem }));
+    }
+    ALT_STACK_READY.set(true);
+}
+
+/// Size of the alternate signal stack (the handler and what it calls run on it).
+const ALT_STACK_SIZE: usize = 256 * 1024;
+
+/// An alternate signal stack this module allocated and installed on the current thread.
+struct AltStack {
+    mem: *mut u8,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: sigaltstack only reads/writes the stack_t values we pass. The memory is freed
+        // only once the kernel can no longer deliver a signal onto it: the thread's alternate
+        // stack is another one (the standard library switches its own off as a thread ends), or
+        // it is ours, not in use (a thread ending is not inside a signal handler), and switched
+        // off here. Otherwise it is left allocated.
         unsafe {
-            let mut old: libc::stack_t = std::mem::zeroed();
-            libc::sigaltstack(std::ptr::null(), &mut old);
-            if old.ss_flags & libc::SS_DISABLE != 0 || old.ss_size < 64 * 1024 {
-                let size = 256 * 1024;
-                let mem = Box::leak(vec![0u8; size].into_boxed_slice());
-                let st = libc::stack_t {
-                    ss_sp: mem.as_mut_ptr() as *mut _,
-                    ss_flags: 0,
-                    ss_size: size,
-                };
-                libc::sigaltstack(&st, std::ptr::null_mut());
+            let mut current: libc::stack_t = std::mem::zeroed();
+            if libc::sigaltstack(std::ptr::null(), &mut current) != 0 {
+                return;
             }
+            if current.ss_sp == self.mem as *mut _ && current.ss_flags & libc::SS_DISABLE == 0 {
+                let off = libc::stack_t {
+                    ss_sp: std::ptr::null_mut(),
+                    ss_flags: libc::SS_DISABLE,
+                    ss_size: 0,
+                };
+                if current.ss_flags & libc::SS_ONSTACK != 0
+                    || libc::sigaltstack(&off, std::ptr::null_mut()) != 0
+                {
+                    return;
+                }
+            }
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                self.mem,
+                ALT_STACK_SIZE,
+            )));
         }
-        installed.set(true);
-    });
+    }
 }
 
 /// Makes `h` the handler for faults on this thread until the guard drops.
@@ -150,6 +198,40 @@ unsafe extern "C" fn handler(sig: i32, info: *mut libc::siginfo_t, ctx: *mut lib
                 dfl.sa_sigaction = libc::SIG_DFL;
                 libc::sigaction(sig, &dfl, std::ptr::null_mut());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn current_alt_stack() -> libc::stack_t {
+        // SAFETY: sigaltstack only writes the stack_t we provide.
+        unsafe {
+            let mut current: libc::stack_t = std::mem::zeroed();
+            assert_eq!(libc::sigaltstack(std::ptr::null(), &mut current), 0);
+            current
+        }
+    }
+
+    /// Every thread that may run guest code gets a large enough alternate stack, and a thread's
+    /// own stack is switched off and freed when it ends (a host starts a thread per VM instance:
+    /// hundreds of them must not leave 256 KiB each behind, nor crash in teardown).
+    #[test]
+    fn threads_get_an_alternate_stack_that_goes_with_them() {
+        for _ in 0..200 {
+            std::thread::spawn(|| {
+                ensure_installed();
+                let stack = current_alt_stack();
+                assert_eq!(stack.ss_flags & libc::SS_DISABLE, 0);
+                assert!(stack.ss_size >= 64 * 1024);
+                // A second call keeps the same stack.
+                ensure_installed();
+                assert_eq!(current_alt_stack().ss_sp, stack.ss_sp);
+            })
+            .join()
+            .unwrap();
         }
     }
 }

@@ -637,6 +637,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 value,
             } => {
                 let p = self.guest_addr(*addr, *offset, *width);
+                self.keep_store();
                 let vty = if width.bytes() == 8 {
                     ir::Type::I64
                 } else {
@@ -650,7 +651,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     (4, ir::Type::I64) => self.b.ins().istore32(f, v, p, 0),
                     _ => self.b.ins().store(f, v, p, 0),
                 };
-                self.keep_store();
             }
             InstKind::GlobalGet { dst, global } => {
                 let ty = self.var_type(*dst);
@@ -864,18 +864,18 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
     }
 
-    /// Keeps the guest store just emitted from being removed as dead. Cranelift's e-graph pass
-    /// deletes a store that a later store to the same address overwrites when nothing in between
-    /// observes memory; both would trap alike, but the trap would then be reported at the later
-    /// store's location, not the one the guest faulted at. A trapping instruction in between
-    /// observes the store: for 64-bit guests the next access's bounds check is one; for 32-bit
-    /// guests this emits `trapnz 0`, which counts as an observer when the pass decides and is then
-    /// simplified away (no code). Loads may still be forwarded from the store across it. Without
-    /// optimization nothing removes stores.
+    /// Keeps the guest store about to be emitted: Cranelift's e-graph pass may delete a store, and
+    /// a guest store must still trap where the interpreter's does. It deletes a store that writes
+    /// back the value a load just read from the same address ("idempotent": but the address may
+    /// be read-only, and the store must trap), and a store that a later store to the same address
+    /// overwrites with nothing observing memory in between ("dead": the later one traps instead,
+    /// at the wrong location). A `sequence_point` (a compiler barrier that emits no code) right
+    /// before the store ends what the pass knows about memory there, so neither can match. Loads
+    /// before the barrier are still merged and forwarded among themselves, and loads after it from
+    /// this store. Without optimization nothing removes stores.
     fn keep_store(&mut self) {
-        if self.opts.opt_level == super::OptLevel::Speed && self.module.memory.addr == AddrWidth::A32 {
-            let never = self.b.ins().iconst(types::I8, 0);
-            self.b.ins().trapnz(never, TRAP_MEMORY);
+        if self.opts.opt_level != super::OptLevel::None {
+            self.b.ins().sequence_point();
         }
     }
 

@@ -973,13 +973,17 @@ fn resolve_jit(st: &mut RunState, slot: u64) -> Result<usize, String> {
         loc: last.loc_end(),
         site: last.site_end(),
     };
-    // Verification errors read as on the interpreter, without the compiler's prefix.
-    let mut code = CompiledModule::compile_dynamic(&st.module, func, id, bases, compiled.options).map_err(
-        |e| match e {
+    // Verification errors read as on the interpreter, without the compiler's prefix. Code compiled
+    // at run time never keeps its text.
+    let options = crate::jit::CompileOptions {
+        keep_text: false,
+        ..compiled.options
+    };
+    let mut code =
+        CompiledModule::compile_dynamic(&st.module, func, id, bases, options).map_err(|e| match e {
             crate::jit::CompileError::Verify(v) => v.to_string(),
             other => other.to_string(),
-        },
-    )?;
+        })?;
     // New debuggable code starts with the instance's breakpoints in it.
     patch_sites(&mut code, &st.debug).map_err(|e| e.to_string())?;
     let addr = code.func_addr(FuncId(0));

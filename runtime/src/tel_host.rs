@@ -69,6 +69,7 @@ pub(crate) fn main_args(
     texts: &[String],
 ) -> Result<Vec<causeway_tel::value::Value>, String> {
     let names = &compiled.main_param_names;
+    debug_assert_eq!(names.len(), compiled.main_params.len(), "one name per parameter");
     let mut args = Vec::with_capacity(compiled.main_params.len());
     for (pname, ty) in names.iter().zip(&compiled.main_params) {
         let text = texts

@@ -452,7 +452,31 @@ fn compile_prints_a_riscv_region_at_every_stage() {
             );
             assert!(text.contains(marker), "{target} {emit}: {text}");
         }
-        // Any other region by its address; an address where no code may start is refused.
+        // Any other region by its address (here the entry's, in decimal); an address where no
+        // code may start is refused.
+        let ir = bin()
+            .args(["compile", "--emit", "ir"])
+            .arg(&elf)
+            .output()
+            .unwrap();
+        let entry = String::from_utf8_lossy(&ir.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit_once("at 0x"))
+            .map(|(_, hex)| u64::from_str_radix(hex, 16).unwrap())
+            .unwrap();
+        let out = bin()
+            .args(["compile", "--emit", "asm", "--pc"])
+            .arg(entry.to_string())
+            .arg(&elf)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{target}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with(&format!("; region @_start at {entry:#x}")),
+            "{text}"
+        );
         let out = bin()
             .args(["compile", "--emit", "ir", "--pc"])
             .arg("0x1")

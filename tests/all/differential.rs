@@ -50,13 +50,8 @@ fn modules_compiled_on_worker_threads_agree_too() {
     let mut parallel = 0;
     for seed in 30_000..30_150 {
         let module = random_module_with(seed, 20);
-        let insts: usize = module
-            .funcs
-            .iter()
-            .flat_map(|f| &f.blocks)
-            .map(|b| b.insts.len() + 1)
-            .sum();
-        parallel += usize::from(insts >= 400);
+        let large = module.inst_count() >= causeway_engine::jit::PARALLEL_COMPILE_MIN_IR_INSTS;
+        parallel += usize::from(large);
         check_module(seed, module, &[Tier::Jit, Tier::JitNoOpt]);
     }
     assert!(

@@ -662,6 +662,16 @@ pub struct Module {
 }
 
 impl Module {
+    /// The number of instructions in all functions, terminators included (a measure of how much
+    /// work compiling the module is).
+    pub fn inst_count(&self) -> usize {
+        self.funcs
+            .iter()
+            .flat_map(|f| &f.blocks)
+            .map(|b| b.insts.len() + 1)
+            .sum()
+    }
+
     pub fn func_by_name(&self, name: &str) -> Option<FuncId> {
         self.funcs
             .iter()

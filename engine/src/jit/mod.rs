@@ -174,7 +174,7 @@ struct Piece {
 /// Below this many IR instructions in all, a module compiles on the calling thread: Cranelift spends
 /// a few microseconds per IR instruction, so smaller modules take less than starting threads and
 /// splitting a few functions between them.
-const PARALLEL_COMPILE_MIN_IR_INSTS: usize = 400;
+pub const PARALLEL_COMPILE_MIN_IR_INSTS: usize = 400;
 
 type CompiledFunc = (Piece, cranelift_codegen::CompiledCode, String);
 
@@ -194,12 +194,7 @@ fn compile_all(
         ctx.func = func;
         compile_clif(isa, ctx, name, keep_text)
     };
-    let ir_insts: usize = module
-        .funcs
-        .iter()
-        .flat_map(|f| &f.blocks)
-        .map(|b| b.insts.len() + 1)
-        .sum();
+    let ir_insts = module.inst_count();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
@@ -220,8 +215,9 @@ fn compile_all(
             let _ = std::thread::Builder::new().spawn_scoped(scope, || {
                 let mut ctx = cranelift_codegen::Context::new();
                 loop {
-                    // The lock is held only while taking a job; `recv` fails once lowering is done
-                    // and every job is taken.
+                    // The lock is held while waiting for and taking a job (the other workers wait
+                    // for the lock meanwhile); `recv` fails once lowering is done and every job is
+                    // taken.
                     let job = receive.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok((i, f)) = job else { break };
                     let r = one(f, &module.funcs[i].name, &mut ctx);
@@ -301,7 +297,7 @@ impl CompiledModule {
     /// Compiles the function a resolver produced for a dynamic slot of `module`, to run as function
     /// `id` with loc ids from `bases.loc` and breakpoint-site ids from `bases.site` on (see
     /// `LowerTables`): ids stay unique in an instance. Debuggable when `opts` says so, like the
-    /// module's code.
+    /// module's code; with its text when `opts.keep_text` asks for it (`causeway compile FILE.elf`).
     pub fn compile_dynamic(
         module: &Module,
         func: ir::Function,
@@ -323,10 +319,6 @@ impl CompiledModule {
             funcs: vec![func],
             table: Vec::new(),
             dynamic: module.dynamic.clone(),
-        };
-        let opts = CompileOptions {
-            keep_text: false,
-            ..opts
         };
         let bases = Bases {
             func: id.0,
@@ -364,7 +356,8 @@ impl CompiledModule {
         let mut site_by_loc_id = HashMap::new();
         let mut text = Vec::new();
         // Lowering is sequential (it numbers locations and sites, which code embeds); Cranelift's
-        // compilation of the lowered functions, nearly all of the time, runs on worker threads.
+        // compilation of the lowered functions, nearly all of the time, runs on worker threads for
+        // larger modules (see `compile_all`).
         let mut first_sites = Vec::with_capacity(module.funcs.len() + 1);
         let lower_next = |i: usize| {
             ctx.clear();

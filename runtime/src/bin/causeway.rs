@@ -166,15 +166,26 @@ enum Emit {
     Asm,
 }
 
-/// The bytes of an input file, refused before they are read when the file is over the ELF loader's
-/// size limit (which covers TEL programs too).
+/// The bytes of an input file, refused when it is over the ELF loader's size limit (which covers
+/// TEL programs and IR too) without reading more than the limit: a huge file, `/dev/zero` or a
+/// pipe cannot make the CLI allocate without bound.
 fn read_input(file: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
     let limit = causeway_riscv::elf::ElfLimits::default().max_file_size;
-    let size = std::fs::metadata(file).map_err(|e| format!("{file}: {e}"))?.len();
-    if size > limit as u64 {
-        return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
+    let f = std::fs::File::open(file).map_err(|e| format!("{file}: {e}"))?;
+    if let Ok(size) = f.metadata().map(|m| m.len()) {
+        if size > limit as u64 {
+            return Err(format!("{file}: {size} bytes is over the limit of {limit} bytes"));
+        }
     }
-    std::fs::read(file).map_err(|e| format!("{file}: {e}"))
+    let mut bytes = Vec::new();
+    f.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{file}: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("{file}: more than the limit of {limit} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// A guest address: `0x` and hex digits, or decimal.
@@ -186,8 +197,14 @@ fn parse_address(text: &str) -> Result<u64, String> {
     parsed.map_err(|_| format!("`{text}` is not an address (hex with 0x, or decimal)"))
 }
 
+/// A text input file (TEL or IR), as [`read_input`] reads it.
 fn read(file: &str) -> Result<String, String> {
-    std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))
+    utf8(file, read_input(file)?)
+}
+
+/// The bytes of input `file` as text.
+fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|_| format!("{file}: not UTF-8 text"))
 }
 
 fn main() -> ExitCode {
@@ -417,7 +434,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                      `run-ir` for IR modules"
                 ));
             }
-            let text = String::from_utf8(bytes).map_err(|_| format!("{file}: not UTF-8 text"))?;
+            let text = utf8(&file, bytes)?;
             let opts = RunTelOptions {
                 fuel: fuel.unwrap_or(causeway_runtime::tel_host::DEFAULT_FUEL),
                 args,
@@ -568,7 +585,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if pc.is_some() {
                 return Err(format!("{file}: --pc is for RISC-V ELF executables"));
             }
-            let text = String::from_utf8(bytes).map_err(|e| format!("{file}: {e}"))?;
+            let text = utf8(&file, bytes)?;
             let module = if is_tel(&file) {
                 match causeway_tel::compile_source(&text, Default::default()) {
                     Ok(l) => l.module,

@@ -7,8 +7,8 @@
 
 use super::{GuestError, GuestOptions};
 use causeway_engine::ir::print::print_function;
-use causeway_engine::jit::{CompileOptions, CompiledModule, OptLevel};
-use std::sync::Arc;
+use causeway_engine::ir::FuncId;
+use causeway_engine::jit::{CompileOptions, CompiledModule, DynamicBases, OptLevel};
 
 /// One region as text at every stage.
 pub struct RegionText {
@@ -37,18 +37,18 @@ pub fn region_text(
     let pc = pc.unwrap_or(layout.entry);
     let slot = layout.slot_of(pc).ok_or_else(|| {
         GuestError::Run(format!(
-            "{pc:#x} is not an address where guest code may start (an even address in an executable segment)"
+            "{pc:#x} is not an address where guest code may start (an even address in the range of \
+             the executable segments){}",
+            if pc == layout.entry {
+                " (the ELF's entry point)"
+            } else {
+                ""
+            }
         ))
     })?;
     let func = program.translator.translate(slot);
     let name = program.translator.region_name(pc);
     let ir = print_function(&program.module, &func);
-    // The region is compiled as the module's one function: what it refers to (globals, host
-    // calls, the dynamic table) is the module's, its code is the same as when compiled at run time.
-    let mut module = program.module;
-    module.funcs = vec![func];
-    module.table.clear();
-    module.memory.data.clear();
     let options = CompileOptions {
         opt_level,
         metered: false,
@@ -56,8 +56,11 @@ pub fn region_text(
         debug_vars: false,
         keep_text: true,
     };
+    // As the engine compiles a slot's region at run time (function ids after the module's).
+    let id = FuncId(program.module.funcs.len() as u32);
     let compiled =
-        CompiledModule::compile(Arc::new(module), options).map_err(|e| GuestError::Compile(e.to_string()))?;
+        CompiledModule::compile_dynamic(&program.module, func, id, DynamicBases::default(), options)
+            .map_err(|e| GuestError::Compile(e.to_string()))?;
     let (clif, asm) = compiled.text.into_iter().next().unwrap_or_default();
     Ok(RegionText {
         pc,

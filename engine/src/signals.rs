@@ -80,8 +80,9 @@ pub fn ensure_installed() {
             ss_flags: 0,
             ss_size: ALT_STACK_SIZE,
         };
-        // SAFETY: `mem` is ALT_STACK_SIZE bytes that live until `AltStack::drop` switches the
-        // stack off (or forever, if the thread never ends).
+        // `mem` lives until `AltStack::drop` switches the stack off (or forever, if the thread
+        // never ends).
+        // SAFETY: `stack` describes ALT_STACK_SIZE bytes of memory this thread owns.
         unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
         // During the thread's own teardown the slot may be gone: the stack then stays allocated.
         let _ = ALT_STACK.try_with(|slot| *slot.borrow_mut() = Some(AltStack { mem }));
@@ -99,11 +100,11 @@ struct AltStack {
 
 impl Drop for AltStack {
     fn drop(&mut self) {
-        // SAFETY: sigaltstack only reads/writes the stack_t values we pass. The memory is freed
-        // only once the kernel can no longer deliver a signal onto it: the thread's alternate
-        // stack is another one (the standard library switches its own off as a thread ends), or
-        // it is ours, not in use (a thread ending is not inside a signal handler), and switched
-        // off here. Otherwise it is left allocated.
+        // The memory is freed only once the kernel can no longer deliver a signal onto it: the
+        // thread's alternate stack is another one (the standard library switches its own off as a
+        // thread ends), or it is ours, not in use (a thread ending is not inside a signal
+        // handler), and switched off here. Otherwise it is left allocated.
+        // SAFETY: sigaltstack only reads/writes the stack_t values we pass; see above for the free.
         unsafe {
             let mut current: libc::stack_t = std::mem::zeroed();
             if libc::sigaltstack(std::ptr::null(), &mut current) != 0 {

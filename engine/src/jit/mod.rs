@@ -180,8 +180,8 @@ type CompiledFunc = (Piece, cranelift_codegen::CompiledCode, String);
 
 /// Compiles the functions that `lower_next(0..n)` produces, in that order, into results in the same
 /// order. A large module ([`PARALLEL_COMPILE_MIN_IR_INSTS`]) is a pipeline: the calling thread keeps
-/// lowering (which is sequential: it numbers locations and sites) while other threads run Cranelift
-/// on the functions already lowered, and then joins them (`available_parallelism` workers in all).
+/// lowering (which is sequential: it numbers locations and sites) while up to
+/// `available_parallelism` workers run Cranelift on the functions already lowered.
 fn compile_all(
     isa: &OwnedTargetIsa,
     module: &Module,
@@ -208,29 +208,37 @@ fn compile_all(
     let (send, receive) = std::sync::mpsc::channel::<(usize, Function)>();
     let receive = std::sync::Mutex::new(receive);
     let results = std::sync::Mutex::new(Vec::with_capacity(n));
-    // Takes jobs until lowering is done and none is left. The lock is held while waiting for and
-    // taking a job (the other workers wait for the lock meanwhile).
-    let work = || {
-        let mut ctx = cranelift_codegen::Context::new();
-        while let Ok((i, f)) = receive.lock().unwrap_or_else(|e| e.into_inner()).recv() {
-            let r = one(f, &module.funcs[i].name, &mut ctx);
-            results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
-        }
-    };
     std::thread::scope(|scope| {
-        // The calling thread is one of the workers once it has lowered everything; a thread the
-        // system refuses only means fewer workers.
-        for _ in 1..workers {
-            let _ = std::thread::Builder::new().spawn_scoped(scope, work);
+        for _ in 0..workers {
+            // A thread the system refuses only means fewer workers: the calling thread compiles
+            // whatever is left below.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || {
+                let mut ctx = cranelift_codegen::Context::new();
+                loop {
+                    // The lock is held while waiting for and taking a job (the other workers wait
+                    // for the lock meanwhile); `recv` fails once lowering is done and every job is
+                    // taken.
+                    let job = receive.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((i, f)) = job else { break };
+                    let r = one(f, &module.funcs[i].name, &mut ctx);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                }
+            });
         }
         for i in 0..n {
             // The receiver lives until the scope ends, so a send cannot fail.
             let _ = send.send((i, lower_next(i)));
         }
         drop(send);
-        work();
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let receive = receive.into_inner().unwrap_or_else(|e| e.into_inner());
+    if results.len() < n {
+        let mut ctx = cranelift_codegen::Context::new();
+        for (i, f) in receive.try_iter() {
+            results.push((i, one(f, &module.funcs[i].name, &mut ctx)));
+        }
+    }
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
